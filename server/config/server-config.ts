@@ -1,0 +1,322 @@
+/**
+ * Server configuration: ZooKeeper's zoo.cfg, read as ZooKeeper reads it (key=value lines,
+ * '#' comments), validated key by key. A bad line stops start-up with ONE line naming the
+ * file, line and key. No file at all means a standalone server on defaults, data in ./data.
+ *
+ * Differences from ZooKeeper, on purpose: TTL nodes are on by default
+ * (extendedTypesEnabled=true); a key Warden does not know is an error with a suggestion
+ * (a typo must not silently fall back to a default), except ZooKeeper keys that have no
+ * meaning here, which are accepted with a warning. A trailing "# comment" after a value is
+ * ignored (the seed documents write `tickTime=2000 #...`).
+ *
+ * Only this folder and server/storage touch the file system.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_LIMITS, type Limits } from '../base/limits.js';
+
+export interface ServerEntry {
+  id: number;
+  host: string;
+  quorumPort: number;
+  electionPort: number;
+  observer: boolean;
+  clientPort?: number;
+}
+
+export interface ServerConfig {
+  configFile?: string;
+  tickTimeMs: number;
+  initLimit: number;
+  syncLimit: number;
+  dataDir: string;
+  dataLogDir: string;
+  clientPort: number;
+  clientPortAddress: string;
+  maxClientCnxns: number;
+  globalOutstandingLimit: number;
+  preAllocBytes: number;
+  snapCount: number;
+  forceSync: boolean;
+  leaderServes: boolean;
+  autopurgeSnapRetainCount: number;
+  autopurgePurgeIntervalHours: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  metricsHttpPort?: number;
+  adminPort?: number;
+  adminAddress: string;
+  superDigest?: string;
+  extendedTypesEnabled: boolean;
+  containerCheckIntervalMs: number;
+  servers: ServerEntry[];
+  myid?: number;
+  limits: Limits;
+  /** ZooKeeper keys accepted but without effect in Warden */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly key: string,
+    problem: string,
+  ) {
+    super(line > 0 ? `${file}:${line}: ${key}: ${problem}` : `${file}: ${key}: ${problem}`);
+  }
+}
+
+/** ZooKeeper keys that mean nothing for Warden: accepted, reported as warnings. */
+const IGNORED_KEYS = new Set([
+  '4lw.commands.whitelist',
+  'admin.enableServer',
+  'admin.commandURL',
+  'metricsProvider.className',
+  'metricsProvider.exportJvmInfo',
+  'standaloneEnabled',
+  'reconfigEnabled',
+  'quorumListenOnAllIPs',
+  'traceFile',
+  'skipACL',
+  'electionAlg',
+  'cnxTimeout',
+  'syncEnabled',
+  'audit.enable',
+  'jvm.pause.warn-threshold-ms',
+  'serverCnxnFactory',
+  'localSessionsEnabled',
+  'localSessionsUpgradingEnabled',
+  'dynamicConfigFile',
+]);
+
+type Setter = (cfg: Draft, value: string, fail: (problem: string) => never) => void;
+
+interface Draft extends Omit<ServerConfig, 'dataLogDir' | 'minSessionTimeoutMs' | 'maxSessionTimeoutMs' | 'dataDir'> {
+  dataDir?: string;
+  dataLogDir?: string;
+  minSessionTimeoutMs?: number;
+  maxSessionTimeoutMs?: number;
+  peerTypeObserver?: boolean;
+}
+
+function int(value: string, fail: (p: string) => never, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^-?\d+$/.test(value)) fail(`expected a whole number, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) fail(`must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(value: string, fail: (p: string) => never): boolean {
+  const v = value.toLowerCase();
+  if (v === 'yes' || v === 'true') return true;
+  if (v === 'no' || v === 'false') return false;
+  return fail(`expected yes/no or true/false, got "${value}"`);
+}
+
+function port(value: string, fail: (p: string) => never, allowZero: boolean): number {
+  return int(value, fail, allowZero ? 0 : 1, 65535);
+}
+
+const SETTERS: Record<string, Setter> = {
+  tickTime: (c, v, f) => (c.tickTimeMs = int(v, f, 1)),
+  initLimit: (c, v, f) => (c.initLimit = int(v, f, 1)),
+  syncLimit: (c, v, f) => (c.syncLimit = int(v, f, 1)),
+  dataDir: (c, v, f) => (c.dataDir = v.length > 0 ? v : f('must not be empty')),
+  dataLogDir: (c, v, f) => (c.dataLogDir = v.length > 0 ? v : f('must not be empty')),
+  clientPort: (c, v, f) => (c.clientPort = port(v, f, true)),
+  clientPortAddress: (c, v, f) => (c.clientPortAddress = v.length > 0 ? v : f('must not be empty')),
+  maxClientCnxns: (c, v, f) => (c.maxClientCnxns = int(v, f, 0)),
+  globalOutstandingLimit: (c, v, f) => (c.globalOutstandingLimit = int(v, f, 1)),
+  preAllocSize: (c, v, f) => (c.preAllocBytes = int(v, f, 1, 16 * 1024 * 1024) * 1024),
+  snapCount: (c, v, f) => (c.snapCount = int(v, f, 2)),
+  forceSync: (c, v, f) => (c.forceSync = bool(v, f)),
+  leaderServes: (c, v, f) => (c.leaderServes = bool(v, f)),
+  'autopurge.snapRetainCount': (c, v, f) => (c.autopurgeSnapRetainCount = int(v, f, 3)),
+  'autopurge.purgeInterval': (c, v, f) => (c.autopurgePurgeIntervalHours = int(v, f, 0)),
+  minSessionTimeout: (c, v, f) => (c.minSessionTimeoutMs = int(v, f, 1)),
+  maxSessionTimeout: (c, v, f) => (c.maxSessionTimeoutMs = int(v, f, 1)),
+  'metricsProvider.httpPort': (c, v, f) => (c.metricsHttpPort = port(v, f, true)),
+  'admin.serverPort': (c, v, f) => (c.adminPort = port(v, f, true)),
+  'admin.serverAddress': (c, v, f) => (c.adminAddress = v.length > 0 ? v : f('must not be empty')),
+  superDigest: (c, v, f) => (c.superDigest = /^[^:]+:[A-Za-z0-9+/]{27}=$/.test(v) ? v : f('expected user:base64(sha1(user:password))')),
+  'zookeeper.DigestAuthenticationProvider.superDigest': (c, v, f) => SETTERS.superDigest!(c, v, f),
+  'jute.maxbuffer': (c, v, f) => (c.limits.dataBytesMax = int(v, f, 1, 64 * 1024 * 1024)),
+  extendedTypesEnabled: (c, v, f) => (c.extendedTypesEnabled = bool(v, f)),
+  'znode.container.checkIntervalMs': (c, v, f) => (c.containerCheckIntervalMs = int(v, f, 10)),
+  maxWatchesPerSession: (c, v, f) => (c.limits.watchesPerSessionMax = int(v, f, 1)),
+  maxSessionOutstanding: (c, v, f) => (c.limits.sessionOutstandingMax = int(v, f, 1)),
+  watchHistorySize: (c, v, f) => (c.limits.watchHistoryMax = int(v, f, 0)),
+  peerType: (c, v, f) => (c.peerTypeObserver = v === 'observer' ? true : v === 'participant' ? false : f('expected observer or participant')),
+};
+
+function defaults(): Draft {
+  return {
+    tickTimeMs: 2000,
+    initLimit: 10,
+    syncLimit: 5,
+    clientPort: 2181,
+    clientPortAddress: '0.0.0.0',
+    maxClientCnxns: 60,
+    globalOutstandingLimit: 1000,
+    preAllocBytes: 64 * 1024 * 1024,
+    snapCount: 100_000,
+    forceSync: true,
+    leaderServes: true,
+    autopurgeSnapRetainCount: 3,
+    autopurgePurgeIntervalHours: 0,
+    adminAddress: '127.0.0.1',
+    extendedTypesEnabled: true,
+    containerCheckIntervalMs: 1000,
+    servers: [],
+    limits: { ...DEFAULT_LIMITS },
+    warnings: [],
+  };
+}
+
+/** `server.N=host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]` */
+function parseServerLine(id: number, value: string, fail: (p: string) => never): ServerEntry {
+  const [addr = '', client] = value.split(';');
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+):(\d+)(?::(participant|observer))?$/.exec(addr.trim());
+  if (!m) fail(`expected host:quorumPort:electionPort[:observer], got "${value}"`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  const quorumPort = port(m[2]!, fail, false);
+  const electionPort = port(m[3]!, fail, false);
+  if (quorumPort === electionPort) fail(`quorum and election ports must differ (both ${quorumPort})`);
+  const entry: ServerEntry = { id, host, quorumPort, electionPort, observer: m[4] === 'observer' };
+  if (client !== undefined && client.trim() !== '') {
+    const cp = client.trim().split(':').pop() ?? '';
+    entry.clientPort = port(cp, fail, false);
+  }
+  return entry;
+}
+
+function suggest(key: string): string {
+  const known = [...Object.keys(SETTERS), 'server.N'];
+  let best = '';
+  let bestScore = Infinity;
+  for (const k of known) {
+    const d = distance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestScore) {
+      bestScore = d;
+      best = k;
+    }
+  }
+  return bestScore <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean ${best}?)` : '';
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Parses zoo.cfg text. `readMyid(dataDir)` returns the myid file's content (or undefined
+ * when missing); it is consulted only for an ensemble (server.N lines present).
+ */
+export function parseConfig(text: string, file: string, readMyid?: (dataDir: string) => string | undefined): ServerConfig {
+  const cfg = defaults();
+  cfg.configFile = file;
+  const seen = new Map<string, number>();
+  const serverLines = new Map<number, number>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i]!.trim();
+    if (raw === '' || raw.startsWith('#') || raw.startsWith('!')) continue;
+    const eq = raw.search(/[=:]/);
+    const sep = raw.indexOf('=');
+    if (sep <= 0 && eq <= 0) throw new ConfigError(file, lineNo, raw, 'expected key=value');
+    const at = sep > 0 ? sep : eq;
+    const key = raw.slice(0, at).trim();
+    const value = raw.slice(at + 1).replace(/\s+#.*$/, '').trim();
+    const fail = (problem: string): never => {
+      throw new ConfigError(file, lineNo, key, problem);
+    };
+    const earlier = seen.get(key);
+    if (earlier !== undefined) fail(`set twice (first on line ${earlier})`);
+    seen.set(key, lineNo);
+    const serverMatch = /^server\.(\d+)$/.exec(key);
+    if (serverMatch) {
+      const id = int(serverMatch[1]!, fail, 1, 255);
+      serverLines.set(id, lineNo);
+      cfg.servers.push(parseServerLine(id, value, fail));
+      continue;
+    }
+    if (key.startsWith('server.')) fail('expected server.N with N a number from 1 to 255');
+    const setter = SETTERS[key];
+    if (setter) {
+      setter(cfg, value, fail);
+      continue;
+    }
+    if (IGNORED_KEYS.has(key) || key.startsWith('ssl.') || key.startsWith('authProvider.') || key.startsWith('group.') || key.startsWith('weight.')) {
+      cfg.warnings.push(`${file}:${lineNo}: ${key} has no effect in Warden; ignored`);
+      continue;
+    }
+    fail(`unknown key${suggest(key)}`);
+  }
+  if (cfg.dataDir === undefined) throw new ConfigError(file, 0, 'dataDir', 'is required in a config file');
+  return finish(cfg, file, serverLines, readMyid);
+}
+
+function finish(cfg: Draft, file: string, serverLines: Map<number, number>, readMyid?: (dataDir: string) => string | undefined): ServerConfig {
+  const dataDir = resolve(cfg.dataDir ?? 'data');
+  const dataLogDir = resolve(cfg.dataLogDir ?? dataDir);
+  const minSessionTimeoutMs = cfg.minSessionTimeoutMs ?? cfg.tickTimeMs * 2;
+  const maxSessionTimeoutMs = cfg.maxSessionTimeoutMs ?? cfg.tickTimeMs * 20;
+  if (minSessionTimeoutMs > maxSessionTimeoutMs) {
+    throw new ConfigError(file, 0, 'minSessionTimeout', `(${minSessionTimeoutMs} ms) must not exceed maxSessionTimeout (${maxSessionTimeoutMs} ms)`);
+  }
+  cfg.limits.connectionsPerAddressMax = cfg.maxClientCnxns;
+  cfg.limits.outstandingRequestsMax = cfg.globalOutstandingLimit;
+  const out: ServerConfig = { ...cfg, dataDir, dataLogDir, minSessionTimeoutMs, maxSessionTimeoutMs };
+  delete (out as Draft).peerTypeObserver;
+  if (cfg.servers.length > 0) {
+    const voters = cfg.servers.filter((s) => !s.observer);
+    if (voters.length === 0) throw new ConfigError(file, 0, 'server.N', 'an ensemble needs at least one participant');
+    const text = readMyid?.(dataDir);
+    if (text === undefined) throw new ConfigError(file, 0, 'myid', `missing file ${join(dataDir, 'myid')} (it must hold this server's N from server.N)`);
+    const myid = text.trim();
+    if (!/^\d+$/.test(myid)) throw new ConfigError(join(dataDir, 'myid'), 1, 'myid', `expected a number, got "${myid}"`);
+    out.myid = Number(myid);
+    if (!serverLines.has(out.myid)) {
+      throw new ConfigError(join(dataDir, 'myid'), 1, 'myid', `${out.myid} matches no server.N line in ${file}`);
+    }
+  }
+  return out;
+}
+
+/** The config for `warden start` with no file: standalone, port 2181, data in ./data. */
+export function defaultConfig(): ServerConfig {
+  const cfg = defaults();
+  cfg.dataDir = 'data';
+  return finish(cfg, '(defaults)', new Map());
+}
+
+/** Reads and parses a zoo.cfg; undefined means defaults. Throws ConfigError. */
+export function loadConfig(file: string | undefined): ServerConfig {
+  if (file === undefined) return defaultConfig();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, 0, 'file', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseConfig(text, file, (dir) => {
+    try {
+      return readFileSync(join(dir, 'myid'), 'utf8');
+    } catch {
+      return undefined;
+    }
+  });
+}

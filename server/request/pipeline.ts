@@ -1,0 +1,538 @@
+/**
+ * The request pipeline: prep -> [replicate] -> persist -> apply -> fire watches -> reply.
+ *
+ * Its job is order. Every request of a connection gets a slot in that connection's queue;
+ * replies leave strictly in slot order (FIFO per session). Writes are prepared as soon as
+ * nothing unexecuted stands before them (so many writes pipeline through one fsync), and
+ * are answered when the replicator commits them. A read runs only when every earlier slot of
+ * its connection is done, and always synchronously right after the commit that unblocked
+ * it, so it sees exactly the writes sent before it and none sent after it.
+ *
+ * Watch events for a committed txn are handed to connections before the reply of the
+ * request that caused it, and before any later reply, which is what gives "watch before
+ * data" on the single ordered stream.
+ *
+ * This module is pure: no clock, no timers, no I/O. Time arrives as `nowMs` arguments,
+ * replication is an injected `propose` effect whose result comes back through `commit()`.
+ * The same code serves a standalone server (propose = persist, then commit) and, later, a
+ * Zab leader (propose = broadcast, commit on quorum).
+ *
+ * Invariants: txns are proposed in zxid order and must be committed in that order; a reply
+ * is only ever sent for a txn after commit(), i.e. after it is durable.
+ */
+import { Code } from '../../proto/codes.js';
+import { assert } from '../base/assert.js';
+import { LimitExceededError, type Limits } from '../base/limits.js';
+import { epochOf, makeZxid, counterOf, type Zxid } from '../base/zxid.js';
+import type { DataTree } from '../tree/data-tree.js';
+import { authFromAddAuth } from '../tree/acl.js';
+import { validatePath } from '../tree/path.js';
+import type { AuthInfo, OpResult, SessionId, TxnEntry } from '../tree/types.js';
+import type { WatchEventOut, WatchManager } from '../watch/watch-manager.js';
+import type { ClientOp, ReadOp, SessionOp, WriteOp } from './ops.js';
+import { isWriteOp } from './ops.js';
+import type { Prepper } from './prep.js';
+import { executeRead, type ReadResult } from './read.js';
+
+/** What a reply carries besides its code. */
+export type ReplyBody =
+  | { kind: 'op'; result: OpResult }
+  | { kind: 'read'; result: ReadResult }
+  | { kind: 'sync'; path: string }
+  | { kind: 'whoAmI'; ids: AuthInfo[] }
+  | { kind: 'multiFailed'; codes: number[] }
+  | { kind: 'empty' };
+
+export type Outgoing =
+  | { kind: 'response'; xid: number; zxid: Zxid; err: number; message: string; body: ReplyBody }
+  | { kind: 'event'; type: WatchEventOut['type']; path: string; zxid: Zxid }
+  | { kind: 'pong'; nonce: bigint; zxid: Zxid }
+  | { kind: 'connected'; sessionId: SessionId; password: Uint8Array; timeoutMs: number; zxid: Zxid }
+  | { kind: 'closed'; err: number; message: string };
+
+/** One client stream, as the pipeline sees it. The rpc edge implements it. */
+export interface Connection {
+  readonly id: number;
+  readonly clientIp: string;
+  /** Queue a frame to the client. Must not throw and must not call back into the pipeline. */
+  send(out: Outgoing): void;
+  /** End the stream after the frames already sent. */
+  end(): void;
+}
+
+export interface PipelineOptions {
+  limits: Limits;
+  superDigest?: string;
+  extendedTypesEnabled: boolean;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** Called for every txn to replicate and persist; its commit comes back via commit(). */
+  propose(entry: TxnEntry): void;
+  /** Session bookkeeping at the edge (expiry tracking). */
+  sessionOpened(id: SessionId, timeoutMs: number): void;
+  sessionClosed(id: SessionId): void;
+}
+
+type Slot =
+  | { kind: 'write'; xid: number; op: WriteOp; state: SlotState; reply?: Outgoing }
+  | { kind: 'other'; xid: number; op: ReadOp | SessionOp | { op: 'ping'; nonce: bigint } | SetWatchesOp; state: SlotState; reply?: Outgoing };
+type SlotState = 'waiting' | 'inflight' | 'done';
+
+export interface SetWatchesOp {
+  op: 'setWatches';
+  relativeZxid: Zxid;
+  data: string[];
+  exist: string[];
+  child: string[];
+  persistent: string[];
+  persistentRecursive: string[];
+}
+
+interface ConnState {
+  conn: Connection;
+  sessionId: SessionId;
+  auth: AuthInfo[];
+  queue: Slot[];
+  /** slots before this index have been started (prepared, executed or answered) */
+  started: number;
+  inflight: number;
+  closing: boolean;
+}
+
+type InternalCallback = (err: number, message: string, result?: OpResult, zxid?: Zxid) => void;
+
+interface PendingTxn {
+  zxid: Zxid;
+  conn?: ConnState;
+  slot?: Slot;
+  internal?: InternalCallback;
+}
+
+export interface ConnectRequest {
+  sessionId: SessionId;
+  password: Uint8Array;
+  timeoutMs: number;
+  lastZxidSeen: Zxid;
+}
+
+export class RequestPipeline {
+  private readonly conns = new Map<number, ConnState>();
+  private readonly bySession = new Map<SessionId, ConnState>();
+  /** proposed, not yet committed, in zxid order */
+  private readonly pending: PendingTxn[] = [];
+  private lastProposed: Zxid;
+  private outstanding = 0;
+
+  constructor(
+    private readonly tree: DataTree,
+    private readonly prepper: Prepper,
+    private readonly watches: WatchManager,
+    private readonly opts: PipelineOptions,
+    epoch: number,
+  ) {
+    assert(epoch > epochOf(tree.lastZxid) || tree.lastZxid === 0n, 'a new epoch must be above the last zxid');
+    this.lastProposed = makeZxid(epoch, 0);
+  }
+
+  get lastApplied(): Zxid {
+    return this.tree.lastZxid;
+  }
+
+  get outstandingRequests(): number {
+    return this.outstanding;
+  }
+
+  connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Connections with their session and queue depth, for the admin `cons` command. */
+  describeConnections(): Array<{ id: number; clientIp: string; sessionId: SessionId; queued: number }> {
+    return [...this.conns.values()].map((c) => ({ id: c.conn.id, clientIp: c.conn.clientIp, sessionId: c.sessionId, queued: c.queue.length }));
+  }
+
+  isConnected(session: SessionId): boolean {
+    return this.bySession.has(session);
+  }
+
+  // ------------------------------------------------------------------ handshake
+
+  /**
+   * A client's first frame. New sessions go through a createSession txn, so every replica
+   * (and a restarted server) knows them; resumed sessions are checked against the tree.
+   */
+  connect(conn: Connection, req: ConnectRequest, newPassword: Uint8Array, newSessionId: () => SessionId, nowMs: number): void {
+    if (req.lastZxidSeen > this.tree.lastZxid) {
+      conn.send({
+        kind: 'closed',
+        err: Code.SERVERBEHIND,
+        message: `server is at zxid 0x${this.tree.lastZxid.toString(16)}, behind the client's 0x${req.lastZxidSeen.toString(16)}; try another server`,
+      });
+      conn.end();
+      return;
+    }
+    if (req.sessionId === 0n) {
+      const timeoutMs = this.negotiateTimeout(req.timeoutMs);
+      const sessionId = newSessionId();
+      this.submitInternal(sessionId, { op: 'createSession', timeoutMs, password: newPassword }, nowMs, (err, message) => {
+        if (err !== Code.OK) {
+          conn.send({ kind: 'closed', err, message });
+          conn.end();
+          return;
+        }
+        this.opts.sessionOpened(sessionId, timeoutMs);
+        this.attach(conn, sessionId);
+        conn.send({ kind: 'connected', sessionId, password: newPassword, timeoutMs, zxid: this.tree.lastZxid });
+      });
+      return;
+    }
+    const session = this.tree.sessions().get(req.sessionId);
+    if (!session || this.closingSessions.has(req.sessionId)) {
+      conn.send({ kind: 'closed', err: Code.SESSIONEXPIRED, message: `session 0x${req.sessionId.toString(16)} has expired` });
+      conn.end();
+      return;
+    }
+    if (!bytesEqual(session.password, req.password)) {
+      conn.send({ kind: 'closed', err: Code.AUTHFAILED, message: 'wrong session password' });
+      conn.end();
+      return;
+    }
+    const previous = this.bySession.get(req.sessionId);
+    if (previous) {
+      // The session moved: the old stream gets nothing more (its requests are lost to it,
+      // which its client sees as a connection loss).
+      this.disconnect(previous.conn.id);
+      previous.conn.end();
+    }
+    this.attach(conn, req.sessionId);
+    conn.send({ kind: 'connected', sessionId: req.sessionId, password: session.password, timeoutMs: session.timeoutMs, zxid: this.tree.lastZxid });
+  }
+
+  private readonly closingSessions = new Set<SessionId>();
+
+  private negotiateTimeout(requested: number): number {
+    return Math.min(this.opts.maxSessionTimeoutMs, Math.max(this.opts.minSessionTimeoutMs, requested));
+  }
+
+  private attach(conn: Connection, sessionId: SessionId): void {
+    const state: ConnState = { conn, sessionId, auth: [], queue: [], started: 0, inflight: 0, closing: false };
+    this.conns.set(conn.id, state);
+    this.bySession.set(sessionId, state);
+  }
+
+  /** The client's stream ended. Its session lives on until it expires or is closed. */
+  disconnect(connId: number): void {
+    const state = this.conns.get(connId);
+    if (!state) return;
+    this.conns.delete(connId);
+    if (this.bySession.get(state.sessionId) === state) {
+      this.bySession.delete(state.sessionId);
+      // Watches belong to the connection, as in ZooKeeper; the client re-sends them.
+      this.watches.removeSession(state.sessionId);
+    }
+    this.outstanding -= state.queue.length;
+    // Writes already proposed still commit; their replies have nowhere to go.
+    for (const p of this.pending) {
+      if (p.conn === state) {
+        p.conn = undefined;
+        p.slot = undefined;
+      }
+    }
+    state.queue.length = 0;
+  }
+
+  sessionOf(connId: number): SessionId | undefined {
+    return this.conns.get(connId)?.sessionId;
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /** A request frame from an attached connection. */
+  submit(connId: number, xid: number, op: ClientOp | { op: 'ping'; nonce: bigint } | SetWatchesOp, nowMs: number): void {
+    const state = this.conns.get(connId);
+    if (!state || state.closing) return;
+    const limits = this.opts.limits;
+    if (state.queue.length >= 2 * limits.sessionOutstandingMax) {
+      // Even its refusals pile up unread: a client this far over is not waiting for replies.
+      state.conn.send({ kind: 'closed', err: Code.LIMITEXCEEDED, message: `limit sessionOutstandingMax=${limits.sessionOutstandingMax} exceeded twice over; closing the connection` });
+      state.conn.end();
+      this.disconnect(connId);
+      return;
+    }
+    if (state.queue.length >= limits.sessionOutstandingMax || this.outstanding >= limits.outstandingRequestsMax) {
+      const [name, value] =
+        state.queue.length >= limits.sessionOutstandingMax
+          ? ['sessionOutstandingMax', limits.sessionOutstandingMax]
+          : ['globalOutstandingLimit', limits.outstandingRequestsMax];
+      this.reject(connId, xid, Code.LIMITEXCEEDED, new LimitExceededError(name, value, 'too many requests in flight').message, nowMs);
+      return;
+    }
+    const slot: Slot =
+      op.op !== 'ping' && op.op !== 'setWatches' && isWriteOp(op)
+        ? { kind: 'write', xid, op, state: 'waiting' }
+        : { kind: 'other', xid, op: op as Exclude<typeof op, WriteOp>, state: 'waiting' };
+    if (slot.kind === 'write' && op.op === 'closeSession') state.closing = true;
+    state.queue.push(slot);
+    this.outstanding++;
+    this.pump(state, nowMs);
+  }
+
+  /** Answer a request with an error, in its place in the connection's order. */
+  reject(connId: number, xid: number, err: number, message: string, nowMs: number): void {
+    const state = this.conns.get(connId);
+    if (!state) return;
+    state.queue.push({ kind: 'other', xid, op: { op: 'ping', nonce: 0n }, state: 'done', reply: this.errorReply(xid, err, message) });
+    this.outstanding++;
+    this.pump(state, nowMs);
+  }
+
+  /**
+   * A server-originated write (session expiry, TTL/container reaping). Its outcome goes to
+   * `done`, after commit.
+   */
+  submitInternal(sessionId: SessionId, op: WriteOp, nowMs: number, done?: InternalCallback): void {
+    if (op.op === 'closeSession') {
+      if (this.closingSessions.has(sessionId)) return;
+      this.closingSessions.add(sessionId);
+    }
+    const zxid = this.nextZxid();
+    const outcome = this.prepper.prepare(op, {
+      zxid,
+      timeMs: nowMs,
+      sessionId,
+      auth: [{ scheme: 'super', id: 'warden' }],
+      limits: this.opts.limits,
+      superDigest: this.opts.superDigest,
+      extendedTypesEnabled: this.opts.extendedTypesEnabled,
+    });
+    if (!outcome.ok) {
+      if (op.op === 'closeSession') this.closingSessions.delete(sessionId);
+      done?.(outcome.err, outcome.message);
+      return;
+    }
+    this.lastProposed = zxid;
+    this.pending.push({ zxid, internal: done ?? (() => {}) });
+    this.opts.propose({ header: { sessionId, cxid: 0, zxid, timeMs: nowMs }, txn: outcome.txn });
+  }
+
+  private nextZxid(): Zxid {
+    assert(counterOf(this.lastProposed) < 0xffff_ffff, 'zxid counter exhausted: a new epoch is needed');
+    return this.lastProposed + 1n;
+  }
+
+  /**
+   * The replicator says this txn is durable (on a quorum). Apply it, fire its watches,
+   * answer its request, and run whatever it unblocked.
+   */
+  commit(entry: TxnEntry, nowMs: number): void {
+    const head = this.pending.shift();
+    assert(head !== undefined && head.zxid === entry.header.zxid, `commit out of order: got 0x${entry.header.zxid.toString(16)}`);
+    const { result, triggers } = this.tree.apply(entry);
+    this.prepper.applied(entry.header.zxid);
+
+    if (triggers.length > 0) {
+      for (const ev of this.watches.trigger(triggers)) {
+        this.bySession.get(ev.sessionId)?.conn.send({ kind: 'event', type: ev.type, path: ev.path, zxid: ev.zxid });
+      }
+    }
+
+    if (entry.txn.type === 'closeSession') this.sessionEnded(entry.header.sessionId, head);
+
+    const err = result.type === 'error' ? result.err : Code.OK;
+    if (head.internal) head.internal(err, err === Code.OK ? '' : 'failed', result, entry.header.zxid);
+    if (head.conn && head.slot) {
+      const state = head.conn;
+      head.slot.state = 'done';
+      head.slot.reply = this.replyFor(head.slot.xid, entry.header.zxid, result);
+      state.inflight--;
+      this.pump(state, nowMs);
+      if (entry.txn.type === 'closeSession') {
+        state.conn.send({ kind: 'closed', err: Code.OK, message: 'session closed' });
+        state.conn.end();
+        this.disconnect(state.conn.id);
+      }
+    }
+  }
+
+  private sessionEnded(sessionId: SessionId, head: PendingTxn): void {
+    this.closingSessions.delete(sessionId);
+    this.opts.sessionClosed(sessionId);
+    const state = this.bySession.get(sessionId);
+    if (state && head.conn !== state) {
+      // Closed by the server (expiry): tell the client, then drop its stream.
+      state.conn.send({ kind: 'closed', err: Code.SESSIONEXPIRED, message: `session 0x${sessionId.toString(16)} expired` });
+      state.conn.end();
+      this.disconnect(state.conn.id);
+    }
+    this.watches.removeSession(sessionId);
+  }
+
+  /** Proposals that will never commit (a leader change): fail their requests. */
+  abandonPending(): void {
+    for (const p of this.pending.splice(0)) {
+      p.internal?.(Code.CONNECTIONLOSS, 'leader changed');
+      if (p.conn) {
+        p.conn.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'leader changed; reconnect' });
+        p.conn.conn.end();
+        this.disconnect(p.conn.conn.id);
+      }
+    }
+    this.prepper.reset();
+    this.lastProposed = this.tree.lastZxid > this.lastProposed ? this.tree.lastZxid : this.lastProposed;
+  }
+
+  // ------------------------------------------------------------------ ordering
+
+  private pump(state: ConnState, nowMs: number): void {
+    while (state.started < state.queue.length) {
+      const slot = state.queue[state.started];
+      assert(slot !== undefined, 'slot index in range');
+      if (slot.state !== 'waiting') {
+        state.started++;
+        continue;
+      }
+      if (slot.kind === 'write') {
+        this.startWrite(state, slot, nowMs);
+      } else {
+        // A read must see every earlier write of its session and none of the later ones.
+        if (state.inflight > 0) break;
+        slot.reply = this.executeOther(state, slot.xid, slot.op);
+        slot.state = 'done';
+      }
+      state.started++;
+    }
+    while (state.queue.length > 0 && state.queue[0]?.state === 'done') {
+      const slot = state.queue.shift()!;
+      state.started--;
+      this.outstanding--;
+      if (slot.reply) state.conn.send(slot.reply);
+    }
+  }
+
+  private startWrite(state: ConnState, slot: Extract<Slot, { kind: 'write' }>, nowMs: number): void {
+    const zxid = this.nextZxid();
+    const outcome = this.prepper.prepare(slot.op, {
+      zxid,
+      timeMs: nowMs,
+      sessionId: state.sessionId,
+      auth: state.auth,
+      clientIp: state.conn.clientIp,
+      limits: this.opts.limits,
+      superDigest: this.opts.superDigest,
+      extendedTypesEnabled: this.opts.extendedTypesEnabled,
+    });
+    if (!outcome.ok) {
+      slot.state = 'done';
+      slot.reply = outcome.multiResults
+        ? { kind: 'response', xid: slot.xid, zxid: this.tree.lastZxid, err: outcome.err, message: outcome.message, body: { kind: 'multiFailed', codes: outcome.multiResults } }
+        : this.errorReply(slot.xid, outcome.err, outcome.message);
+      if (slot.op.op === 'closeSession') state.closing = false;
+      return;
+    }
+    if (slot.op.op === 'closeSession') this.closingSessions.add(state.sessionId);
+    this.lastProposed = zxid;
+    slot.state = 'inflight';
+    state.inflight++;
+    this.pending.push({ zxid, conn: state, slot });
+    this.opts.propose({ header: { sessionId: state.sessionId, cxid: slot.xid, zxid, timeMs: nowMs }, txn: outcome.txn });
+  }
+
+  private executeOther(state: ConnState, xid: number, op: Extract<Slot, { kind: 'other' }>['op']): Outgoing {
+    const zxid = this.tree.lastZxid;
+    switch (op.op) {
+      case 'ping':
+        return { kind: 'pong', nonce: op.nonce, zxid };
+      case 'sync': {
+        const valid = validatePath(op.path, { pathBytesMax: this.opts.limits.pathBytesMax });
+        if (!valid.ok) return this.errorReply(xid, Code.BADARGUMENTS, valid.message);
+        // Standalone (and a leader): everything committed is already applied here.
+        return this.okReply(xid, { kind: 'sync', path: op.path });
+      }
+      case 'whoAmI': {
+        const ids: AuthInfo[] = [{ scheme: 'ip', id: state.conn.clientIp }, ...state.auth];
+        return this.okReply(xid, { kind: 'whoAmI', ids });
+      }
+      case 'addAuth': {
+        const res = authFromAddAuth(op.scheme, op.auth, this.opts.superDigest);
+        if (!res.ok) return this.errorReply(xid, res.err, res.message);
+        for (const id of res.ids) {
+          if (state.auth.some((a) => a.scheme === id.scheme && a.id === id.id)) continue;
+          if (state.auth.length >= this.opts.limits.authInfosMax) {
+            return this.errorReply(xid, Code.LIMITEXCEEDED, new LimitExceededError('authInfosMax', this.opts.limits.authInfosMax).message);
+          }
+          state.auth.push(id);
+        }
+        return this.okReply(xid, { kind: 'empty' });
+      }
+      case 'addWatch': {
+        const valid = validatePath(op.path, { pathBytesMax: this.opts.limits.pathBytesMax });
+        if (!valid.ok) return this.errorReply(xid, Code.BADARGUMENTS, valid.message);
+        return this.guardLimit(xid, () => {
+          this.watches.add(state.sessionId, op.path, op.mode);
+          return this.okReply(xid, { kind: 'empty' });
+        });
+      }
+      case 'removeWatches': {
+        const valid = validatePath(op.path, { pathBytesMax: this.opts.limits.pathBytesMax });
+        if (!valid.ok) return this.errorReply(xid, Code.BADARGUMENTS, valid.message);
+        if (!this.watches.remove(state.sessionId, op.path, op.kind)) {
+          return this.errorReply(xid, Code.NOWATCHER, `no ${op.kind} watch on ${op.path}`);
+        }
+        return this.okReply(xid, { kind: 'empty' });
+      }
+      case 'setWatches': {
+        return this.guardLimit(xid, () => {
+          const events = this.watches.setWatches(state.sessionId, op.relativeZxid, op, this.tree);
+          for (const ev of events) state.conn.send({ kind: 'event', type: ev.type, path: ev.path, zxid: ev.zxid });
+          return this.okReply(xid, { kind: 'empty' });
+        });
+      }
+      default: {
+        const outcome = executeRead(this.tree, op, {
+          sessionId: state.sessionId,
+          auth: state.auth,
+          clientIp: state.conn.clientIp,
+          limits: this.opts.limits,
+        });
+        if (!outcome.ok) return this.errorReply(xid, outcome.err, outcome.message);
+        if (outcome.watch) {
+          const w = outcome.watch;
+          return this.guardLimit(xid, () => {
+            this.watches.add(state.sessionId, w.path, w.kind);
+            return this.okReply(xid, { kind: 'read', result: outcome.result });
+          });
+        }
+        return this.okReply(xid, { kind: 'read', result: outcome.result });
+      }
+    }
+  }
+
+  private guardLimit(xid: number, run: () => Outgoing): Outgoing {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof LimitExceededError) return this.errorReply(xid, Code.LIMITEXCEEDED, e.message);
+      throw e;
+    }
+  }
+
+  private replyFor(xid: number, zxid: Zxid, result: OpResult): Outgoing {
+    if (result.type === 'error') return { kind: 'response', xid, zxid, err: result.err, message: 'failed', body: { kind: 'empty' } };
+    return { kind: 'response', xid, zxid, err: Code.OK, message: '', body: { kind: 'op', result } };
+  }
+
+  private okReply(xid: number, body: ReplyBody): Outgoing {
+    return { kind: 'response', xid, zxid: this.tree.lastZxid, err: Code.OK, message: '', body };
+  }
+
+  private errorReply(xid: number, err: number, message: string): Outgoing {
+    return { kind: 'response', xid, zxid: this.tree.lastZxid, err, message, body: { kind: 'empty' } };
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}

@@ -1,0 +1,177 @@
+/**
+ * The gRPC edge of the client protocol: one bidirectional `Session` stream per client
+ * connection, turned into calls on the request pipeline. No decisions are made here beyond
+ * framing and connection limits; the pipeline decides what a request means and when it is
+ * answered.
+ *
+ * Frames are (de)serialized here rather than by grpc-js so that a malformed frame gets a
+ * MARSHALLINGERROR answer instead of an opaque stream failure, and so that a frame that
+ * cannot even be attributed to a request closes only its own stream, never the server.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Code } from '../../proto/codes.js';
+import type { Limits } from '../base/limits.js';
+import type { Logger } from '../base/log.js';
+import type { Connection, Outgoing, RequestPipeline } from '../request/pipeline.js';
+import type { SessionId } from '../tree/types.js';
+import { decodeClientFrame, encodeServerFrame, FrameError } from './codec.js';
+
+export const WARDEN_SERVICE_NAME = 'warden.v1.Warden';
+
+const identity = (b: Buffer): Buffer => b;
+
+export const wardenServiceDefinition: grpc.ServiceDefinition = {
+  Session: {
+    path: `/${WARDEN_SERVICE_NAME}/Session`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+export interface ClientServiceDeps {
+  pipeline: RequestPipeline;
+  limits: Limits;
+  log: Logger;
+  /** wall clock, ms since the epoch (stamped into txns) */
+  nowMs(): number;
+  newSessionId(): SessionId;
+  newPassword(): Uint8Array;
+  /** a frame arrived for this session: it is alive */
+  touch(sessionId: SessionId): void;
+  /** false while starting or shutting down */
+  serving(): boolean;
+}
+
+/** Parses grpc-js peer strings: "127.0.0.1:5000", "[::1]:5000", "ipv4:1.2.3.4:5". */
+export function peerIp(peer: string): string {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const bracket = /^\[([^\]]+)\]:\d+$/.exec(p);
+  if (bracket) return bracket[1]!;
+  const idx = p.lastIndexOf(':');
+  return idx > 0 && p.indexOf(':') === idx ? p.slice(0, idx) : p;
+}
+
+export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiStreamingCall<Buffer, Buffer> {
+  let nextConnId = 1;
+  const perIp = new Map<string, number>();
+
+  return (call) => {
+    const id = nextConnId++;
+    const clientIp = peerIp(call.getPeer());
+    let ended = false;
+    let attached = false;
+
+    const conn: Connection = {
+      id,
+      clientIp,
+      send(out: Outgoing) {
+        if (ended) return;
+        if (call.writableLength > deps.limits.sessionSendQueueMax) {
+          deps.log.warn('closing a connection that does not read its frames', { connection: id, clientIp, limit: 'sessionSendQueueMax', value: deps.limits.sessionSendQueueMax });
+          finish();
+          return;
+        }
+        call.write(Buffer.from(encodeServerFrame(out)));
+      },
+      end() {
+        finish();
+      },
+    };
+
+    const finish = (): void => {
+      if (ended) return;
+      ended = true;
+      release();
+      deps.pipeline.disconnect(id);
+      call.end();
+    };
+
+    let counted = false;
+    const release = (): void => {
+      if (!counted) return;
+      counted = false;
+      const n = (perIp.get(clientIp) ?? 1) - 1;
+      if (n <= 0) perIp.delete(clientIp);
+      else perIp.set(clientIp, n);
+    };
+
+    const max = deps.limits.connectionsPerAddressMax;
+    const current = perIp.get(clientIp) ?? 0;
+    if (max > 0 && current >= max) {
+      deps.log.warn('refused a connection over the per-address limit', { clientIp, limit: 'maxClientCnxns', value: max });
+      conn.send({ kind: 'closed', err: Code.LIMITEXCEEDED, message: `limit maxClientCnxns=${max} exceeded: too many connections from ${clientIp}` });
+      finish();
+      return;
+    }
+    perIp.set(clientIp, current + 1);
+    counted = true;
+
+    call.on('data', (bytes: Buffer) => {
+      if (ended) return;
+      const now = deps.nowMs();
+      let frame;
+      try {
+        frame = decodeClientFrame(bytes);
+      } catch (e) {
+        if (e instanceof FrameError && e.xid !== 0 && attached) {
+          deps.pipeline.reject(id, e.xid, e.code, e.message, now);
+          return;
+        }
+        const message = e instanceof Error ? e.message : String(e);
+        deps.log.warn('closing a connection that sent a malformed frame', { connection: id, clientIp, reason: message });
+        conn.send({ kind: 'closed', err: e instanceof FrameError ? e.code : Code.MARSHALLINGERROR, message });
+        finish();
+        return;
+      }
+      if (!attached) {
+        if (frame.kind !== 'connect') {
+          conn.send({ kind: 'closed', err: Code.MARSHALLINGERROR, message: 'the first frame must be a connect request' });
+          finish();
+          return;
+        }
+        if (!deps.serving()) {
+          conn.send({ kind: 'closed', err: Code.NOTSERVING, message: 'server is not serving requests yet' });
+          finish();
+          return;
+        }
+        attached = true;
+        deps.pipeline.connect(conn, frame, deps.newPassword(), deps.newSessionId, now);
+        return;
+      }
+      const sessionId = deps.pipeline.sessionOf(id);
+      if (sessionId === undefined) {
+        // The handshake has not been answered yet (or the session just ended): a client
+        // must wait for `connected` before it sends anything else.
+        conn.send({ kind: 'closed', err: Code.MARSHALLINGERROR, message: 'request sent before the handshake was answered' });
+        finish();
+        return;
+      }
+      deps.touch(sessionId);
+      switch (frame.kind) {
+        case 'connect':
+          deps.pipeline.reject(id, 0, Code.MARSHALLINGERROR, 'already connected', now);
+          return;
+        case 'request':
+          deps.pipeline.submit(id, frame.xid, frame.op, now);
+          return;
+        case 'ping':
+          deps.pipeline.submit(id, 0, { op: 'ping', nonce: frame.nonce }, now);
+          return;
+        case 'setWatches':
+          deps.pipeline.submit(id, frame.xid, frame.op, now);
+          return;
+        case 'close':
+          deps.pipeline.submit(id, frame.xid, { op: 'closeSession' }, now);
+          return;
+      }
+    });
+    call.on('end', finish);
+    call.on('cancelled', finish);
+    call.on('error', finish);
+    call.on('close', finish);
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The gRPC server a Warden process listens with: the client Session service, the Admin
+ * service, and the standard health and reflection services (so grpcurl and load balancer
+ * health checks work without Warden-specific tooling).
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Limits } from '../base/limits.js';
+import { ADMIN_SERVICE_NAME, adminServiceDefinition } from './admin-service.js';
+import { WARDEN_SERVICE_NAME, wardenServiceDefinition } from './client-service.js';
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  limits: Limits;
+  session: grpc.handleBidiStreamingCall<Buffer, Buffer>;
+  admin: grpc.UntypedServiceImplementation;
+}
+
+export interface ListeningGrpcServer {
+  readonly port: number;
+  readonly health: HealthImplementation;
+  /** Stop accepting; wait up to graceMs for calls to end, then cut them. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** The folder holding proto/ (found from this file whether run from source or dist/). */
+function protoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'proto', 'warden', 'v1');
+    if (existsSync(candidate)) return join(dir, 'proto');
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find proto/warden/v1 next to the Warden installation');
+}
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<ListeningGrpcServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': opts.limits.frameBytesMax,
+    'grpc.max_send_message_length': opts.limits.frameBytesMax * 2,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  server.addService(wardenServiceDefinition, { Session: opts.session });
+  server.addService(adminServiceDefinition, opts.admin);
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [WARDEN_SERVICE_NAME]: 'NOT_SERVING', [ADMIN_SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+
+  const root = protoRoot();
+  const files = readdirSync(join(root, 'warden', 'v1'))
+    .filter((f) => f.endsWith('.proto'))
+    .map((f) => join(root, 'warden', 'v1', f));
+  const definition = protoLoader.loadSync(files, { includeDirs: [root], keepCase: false, longs: String, enums: String, defaults: true });
+  new ReflectionService(definition).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+
+  return {
+    port,
+    health,
+    shutdown(graceMs: number) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The snapshot file format, and pure encode/decode for it.
+ *
+ * A snapshot is named `snapshot.<zxid, 16 hex digits>`: a consistent image of the tree and
+ * the session table at exactly that zxid. Layout (big-endian):
+ *
+ *   header   24 bytes  "WSNP" | u32 version (1) | u64 zxid | u32 record count | u32 CRC32 of the previous 20 bytes
+ *   record   8 bytes   u32 length | u32 CRC32 of the payload, then the payload (a SnapshotRecord)
+ *   ...
+ *   footer   8 bytes   "WEND" | u32 record count again
+ *
+ * A file without its footer, or with any bad CRC, is invalid as a whole: recovery then falls
+ * back to the next older snapshot.
+ */
+import { crc32 } from 'node:zlib';
+
+export const SNAP_MAGIC = 0x57534e50; // "WSNP"
+export const SNAP_END = 0x57454e44; // "WEND"
+export const SNAP_VERSION = 1;
+const HEADER = 24;
+
+export function snapshotName(zxid: bigint): string {
+  return `snapshot.${zxid.toString(16).padStart(16, '0')}`;
+}
+
+export function parseSnapshotName(name: string): bigint | undefined {
+  const m = /^snapshot\.([0-9a-f]{16})$/.exec(name);
+  return m ? BigInt(`0x${m[1]}`) : undefined;
+}
+
+export function encodeSnapshot(zxid: bigint, records: readonly Uint8Array[]): Buffer {
+  let size = HEADER + 8;
+  for (const r of records) size += 8 + r.length;
+  const b = Buffer.alloc(size);
+  b.writeUInt32BE(SNAP_MAGIC, 0);
+  b.writeUInt32BE(SNAP_VERSION, 4);
+  b.writeBigUInt64BE(zxid, 8);
+  b.writeUInt32BE(records.length, 16);
+  b.writeUInt32BE(crc32(b.subarray(0, 20)), 20);
+  let off = HEADER;
+  for (const r of records) {
+    b.writeUInt32BE(r.length, off);
+    b.writeUInt32BE(crc32(r), off + 4);
+    b.set(r, off + 8);
+    off += 8 + r.length;
+  }
+  b.writeUInt32BE(SNAP_END, off);
+  b.writeUInt32BE(records.length, off + 4);
+  return b;
+}
+
+export class SnapshotFormatError extends Error {
+  override name = 'SnapshotFormatError';
+  constructor(
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`${reason} at byte ${offset}`);
+  }
+}
+
+export function decodeSnapshot(buf: Uint8Array): { zxid: bigint; records: Uint8Array[] } {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < HEADER + 8) throw new SnapshotFormatError(0, 'file shorter than header and footer');
+  if (b.readUInt32BE(0) !== SNAP_MAGIC) throw new SnapshotFormatError(0, 'not a Warden snapshot (bad magic)');
+  if (b.readUInt32BE(4) !== SNAP_VERSION) throw new SnapshotFormatError(4, `unsupported snapshot version ${b.readUInt32BE(4)}`);
+  if (crc32(b.subarray(0, 20)) !== b.readUInt32BE(20)) throw new SnapshotFormatError(20, 'header CRC mismatch');
+  const zxid = b.readBigUInt64BE(8);
+  const count = b.readUInt32BE(16);
+  const records: Uint8Array[] = [];
+  let off = HEADER;
+  for (let i = 0; i < count; i++) {
+    if (off + 8 > b.length) throw new SnapshotFormatError(off, `record ${i} header runs past the end`);
+    const len = b.readUInt32BE(off);
+    const crc = b.readUInt32BE(off + 4);
+    if (off + 8 + len > b.length) throw new SnapshotFormatError(off, `record ${i} runs past the end`);
+    const payload = b.subarray(off + 8, off + 8 + len);
+    if (crc32(payload) !== crc) throw new SnapshotFormatError(off, `record ${i} CRC mismatch`);
+    records.push(payload);
+    off += 8 + len;
+  }
+  if (off + 8 > b.length || b.readUInt32BE(off) !== SNAP_END || b.readUInt32BE(off + 4) !== count) {
+    throw new SnapshotFormatError(off, 'missing or bad footer (incomplete snapshot)');
+  }
+  return { zxid, records };
+}

@@ -1,0 +1,462 @@
+/**
+ * Storage: the txn log and the snapshots of one server, and recovery from them. The only
+ * file-system code of the server besides config.
+ *
+ *   <dataLogDir>/log/log.<zxid>            txn log segments (format: log-format.ts)
+ *   <dataDir>/snap/snapshot.<zxid>         snapshots (format: snapshot-format.ts)
+ *   <dataDir>/LOCK                         the pid of the process using the data dir
+ *
+ * Appends are group-committed: everything appended while a write+fsync is in flight goes
+ * into the next single write and single fsync, and each append's promise resolves once its
+ * records are durable (forceSync=no skips the fsync: fast, and unsafe on power loss).
+ *
+ * Recovery takes the newest snapshot that reads back whole, then every log record after
+ * it, checking that each record follows the one before (same epoch: counter + 1; a new
+ * epoch: counter 1). A damaged record at the very end of the newest segment, with nothing
+ * valid after it, is a torn write from a crash: it is cut off and logged. Damage anywhere
+ * else, or a log that does not continue from the snapshot, is an error naming the file and
+ * byte offset: never silent loss.
+ *
+ * After a write or fsync error the storage refuses all further appends (fail-stop): the
+ * caller must not acknowledge anything more.
+ */
+import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { open, readdir, readFile, rename, rm, mkdir, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { counterOf, epochOf } from '../base/zxid.js';
+import type { Logger } from '../base/log.js';
+import {
+  encodeRecord,
+  encodeSegmentHeader,
+  findValidRecordAfter,
+  LOG_HEADER_BYTES,
+  parseSegmentName,
+  scanSegment,
+  segmentName,
+} from './log-format.js';
+import { decodeSnapshot, encodeSnapshot, parseSnapshotName, snapshotName } from './snapshot-format.js';
+
+export interface StorageOptions {
+  dataDir: string;
+  dataLogDir: string;
+  /** bytes the log file grows by at a time */
+  preAllocBytes: number;
+  forceSync: boolean;
+  /** a segment is closed and a new one started once it holds this many bytes */
+  segmentBytesMax?: number;
+}
+
+export interface LogRecord {
+  zxid: bigint;
+  payload: Uint8Array;
+}
+
+export interface Recovered {
+  snapshot: { zxid: bigint; records: Uint8Array[] } | null;
+  /** log records after the snapshot, in zxid order */
+  records: LogRecord[];
+}
+
+export class StorageCorruptError extends Error {
+  override name = 'StorageCorruptError';
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`${file}: ${reason} at byte ${offset}; refusing to start rather than lose committed data`);
+  }
+}
+
+export class StorageFailedError extends Error {
+  override name = 'StorageFailedError';
+}
+
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+}
+
+interface Segment {
+  name: string;
+  firstZxid: bigint;
+}
+
+interface PendingAppend {
+  buf: Buffer;
+  lastZxid: bigint;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+/** zxid b may directly follow a: next counter in the same epoch, or counter 1 of a later epoch. */
+export function follows(a: bigint, b: bigint): boolean {
+  if (epochOf(b) === epochOf(a)) return b === a + 1n;
+  return epochOf(b) > epochOf(a) && counterOf(b) === 1;
+}
+
+export class Storage {
+  private fd: FileHandle | undefined;
+  private segment: Segment | undefined;
+  private writeOffset = 0;
+  private allocated = 0;
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private failed: Error | undefined;
+  private rollPending = false;
+  private lastZxid: bigint;
+  private closed = false;
+  /** fsyncs issued so far (tests and metrics: group commit means far fewer than appends) */
+  fsyncCount = 0;
+  appendedRecords = 0;
+
+  private constructor(
+    private readonly opts: Required<StorageOptions>,
+    private readonly log: Logger,
+    private readonly logDir: string,
+    private readonly snapDir: string,
+    private readonly lockFile: string,
+    lastZxid: bigint,
+  ) {
+    this.lastZxid = lastZxid;
+  }
+
+  static async open(options: StorageOptions, log: Logger = SILENT): Promise<{ storage: Storage; recovered: Recovered }> {
+    const opts: Required<StorageOptions> = { segmentBytesMax: DEFAULT_SEGMENT_BYTES, ...options };
+    const logDir = join(opts.dataLogDir, 'log');
+    const snapDir = join(opts.dataDir, 'snap');
+    await mkdir(logDir, { recursive: true });
+    await mkdir(snapDir, { recursive: true });
+    const lockFile = join(opts.dataDir, 'LOCK');
+    takeLock(lockFile);
+    try {
+      const snapshot = await loadNewestSnapshot(snapDir, log);
+      const { records, last } = await recoverLog(logDir, snapshot?.zxid ?? 0n, log);
+      const lastZxid = records.at(-1)?.zxid ?? snapshot?.zxid ?? 0n;
+      const storage = new Storage(opts, log, logDir, snapDir, lockFile, lastZxid);
+      if (last) await storage.reopenSegment(last.segment, last.validBytes);
+      return { storage, recovered: { snapshot, records } };
+    } catch (e) {
+      releaseLock(lockFile);
+      throw e;
+    }
+  }
+
+  get lastAppendedZxid(): bigint {
+    return this.lastZxid;
+  }
+
+  /** Resolves once every record is durable. Calls may overlap; they resolve in order. */
+  append(records: LogRecord[]): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closed) return Promise.reject(new StorageFailedError('storage is closed'));
+    if (records.length === 0) return Promise.resolve();
+    const parts: Buffer[] = [];
+    for (const r of records) {
+      if (r.zxid <= this.lastZxid) return Promise.reject(new RangeError(`zxid 0x${r.zxid.toString(16)} does not follow 0x${this.lastZxid.toString(16)}`));
+      parts.push(encodeRecord(r.zxid, r.payload));
+      this.lastZxid = r.zxid;
+    }
+    this.appendedRecords += records.length;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ buf: parts.length === 1 ? parts[0]! : Buffer.concat(parts), lastZxid: records.at(-1)!.zxid, resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    // Let every append issued in this turn of the event loop join the first batch.
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.writeBatch(batch);
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        this.failed = new StorageFailedError(`log write failed: ${(e as Error).message}`);
+        this.log.error('txn log write failed; refusing further writes', { error: (e as Error).message, segment: this.segment?.name });
+        for (const p of [...batch, ...this.queue]) p.reject(this.failed);
+        this.queue = [];
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
+    const buf = batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((p) => p.buf));
+    const firstZxid = buf.readBigUInt64BE(8);
+    if (!this.fd || this.rollPending || this.writeOffset >= this.opts.segmentBytesMax) {
+      await this.startSegment(firstZxid);
+    }
+    const fd = this.fd!;
+    const end = this.writeOffset + buf.length;
+    if (end > this.allocated) {
+      const grow = Math.max(this.opts.preAllocBytes, buf.length);
+      this.allocated = end + grow;
+      await fd.truncate(this.allocated);
+    }
+    let written = 0;
+    while (written < buf.length) {
+      const { bytesWritten } = await fd.write(buf, written, buf.length - written, this.writeOffset + written);
+      written += bytesWritten;
+    }
+    this.writeOffset = end;
+    if (this.opts.forceSync) {
+      await fd.datasync();
+      this.fsyncCount++;
+    }
+  }
+
+  private async startSegment(firstZxid: bigint): Promise<void> {
+    if (this.fd) await this.fd.close();
+    const name = segmentName(firstZxid);
+    const path = join(this.logDir, name);
+    this.fd = await open(path, 'wx+');
+    await this.fd.write(encodeSegmentHeader(firstZxid), 0, LOG_HEADER_BYTES, 0);
+    this.allocated = Math.max(this.opts.preAllocBytes, LOG_HEADER_BYTES);
+    await this.fd.truncate(this.allocated);
+    await this.fd.sync();
+    await fsyncDir(this.logDir);
+    this.segment = { name, firstZxid };
+    this.writeOffset = LOG_HEADER_BYTES;
+    this.rollPending = false;
+  }
+
+  private async reopenSegment(segment: Segment, validBytes: number): Promise<void> {
+    const path = join(this.logDir, segment.name);
+    this.fd = await open(path, 'r+');
+    const { size } = await this.fd.stat();
+    // Zero whatever follows the valid data (a torn tail), so no later scan mistakes it for records.
+    if (size > validBytes) {
+      await this.fd.write(Buffer.alloc(Math.min(size - validBytes, 1024 * 1024)), 0, Math.min(size - validBytes, 1024 * 1024), validBytes);
+      if (size - validBytes > 1024 * 1024) {
+        await this.fd.truncate(validBytes);
+        await this.fd.truncate(size);
+      }
+      await this.fd.sync();
+    }
+    this.segment = segment;
+    this.writeOffset = validBytes;
+    this.allocated = Math.max(size, validBytes);
+  }
+
+  /** Writes a snapshot via temp file + fsync + rename + directory fsync. */
+  async writeSnapshot(zxid: bigint, records: Iterable<Uint8Array>): Promise<void> {
+    const buf = encodeSnapshot(zxid, Array.isArray(records) ? (records as Uint8Array[]) : [...records]);
+    const final = join(this.snapDir, snapshotName(zxid));
+    const temp = `${final}.tmp`;
+    const fh = await open(temp, 'w');
+    try {
+      await fh.writeFile(buf);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, final);
+    await fsyncDir(this.snapDir);
+    // Start a new log segment, so old segments hold only txns a snapshot covers and can be purged.
+    this.rollPending = true;
+  }
+
+  /** Drops every log record above `zxid` (a Zab TRUNC). */
+  async truncateAfter(zxid: bigint): Promise<void> {
+    await this.drain();
+    const segments = await listSegments(this.logDir);
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const seg = segments[i]!;
+      const path = join(this.logDir, seg.name);
+      if (seg.firstZxid > zxid) {
+        if (this.segment?.name === seg.name) {
+          await this.fd?.close();
+          this.fd = undefined;
+          this.segment = undefined;
+        }
+        await rm(path);
+        continue;
+      }
+      const buf = await readFile(path);
+      const scan = scanSegment(buf);
+      const keep = scan.records.filter((r) => r.zxid <= zxid);
+      const cut = keep.length === scan.records.length ? scan.validBytes : scan.records[keep.length]!.offset;
+      if (this.fd && this.segment?.name === seg.name) await this.fd.close();
+      this.fd = undefined;
+      await this.reopenSegment(seg, cut);
+      break;
+    }
+    this.lastZxid = zxid;
+  }
+
+  /** Keeps the newest `retainCount` valid snapshots and the log segments they need. */
+  async purge(retainCount: number): Promise<{ removedFiles: string[] }> {
+    const removed: string[] = [];
+    const names = (await readdir(this.snapDir)).filter((n) => parseSnapshotName(n) !== undefined);
+    const zxids = names.map((n) => parseSnapshotName(n)!).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+    const valid: bigint[] = [];
+    for (const z of zxids) {
+      try {
+        decodeSnapshot(await readFile(join(this.snapDir, snapshotName(z))));
+        valid.push(z);
+      } catch {
+        // an invalid snapshot is never counted as kept; it is removed with the old ones below
+      }
+    }
+    if (valid.length <= retainCount) return { removedFiles: removed };
+    const oldestKept = valid[retainCount - 1]!;
+    for (const z of zxids) {
+      if (z >= oldestKept) continue;
+      await rm(join(this.snapDir, snapshotName(z)));
+      removed.push(snapshotName(z));
+    }
+    const segments = await listSegments(this.logDir);
+    for (let i = 0; i + 1 < segments.length; i++) {
+      const next = segments[i + 1]!;
+      // Every record of segment i is below next.firstZxid; it is needed only if that reaches above oldestKept.
+      if (next.firstZxid <= oldestKept + 1n && segments[i]!.name !== this.segment?.name) {
+        await rm(join(this.logDir, segments[i]!.name));
+        removed.push(segments[i]!.name);
+      }
+    }
+    if (removed.length > 0) this.log.info('purged', { removed: removed.length, oldestKeptSnapshot: `0x${oldestKept.toString(16)}` });
+    return { removedFiles: removed };
+  }
+
+  private async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.drain();
+    this.closed = true;
+    await this.fd?.close();
+    this.fd = undefined;
+    releaseLock(this.lockFile);
+  }
+}
+
+// ------------------------------------------------------------------ recovery
+
+async function listSegments(logDir: string): Promise<Segment[]> {
+  const names = await readdir(logDir);
+  return names
+    .map((name) => ({ name, firstZxid: parseSegmentName(name) }))
+    .filter((s): s is Segment => s.firstZxid !== undefined)
+    .sort((a, b) => (a.firstZxid < b.firstZxid ? -1 : a.firstZxid > b.firstZxid ? 1 : 0));
+}
+
+async function loadNewestSnapshot(snapDir: string, log: Logger): Promise<{ zxid: bigint; records: Uint8Array[] } | null> {
+  const names = (await readdir(snapDir)).filter((n) => parseSnapshotName(n) !== undefined);
+  names.sort().reverse();
+  for (const name of names) {
+    const path = join(snapDir, name);
+    try {
+      const snap = decodeSnapshot(await readFile(path));
+      if (snap.zxid !== parseSnapshotName(name)) throw new Error(`holds zxid 0x${snap.zxid.toString(16)}, not what its name says`);
+      return snap;
+    } catch (e) {
+      log.warn('skipping an invalid snapshot; trying an older one', { file: path, reason: (e as Error).message });
+    }
+  }
+  return null;
+}
+
+async function recoverLog(
+  logDir: string,
+  snapshotZxid: bigint,
+  log: Logger,
+): Promise<{ records: LogRecord[]; last?: { segment: Segment; validBytes: number } }> {
+  const segments = await listSegments(logDir);
+  const records: LogRecord[] = [];
+  let prev = snapshotZxid;
+  let lastSeen = -1n;
+  let last: { segment: Segment; validBytes: number } | undefined;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const path = join(logDir, seg.name);
+    const buf = await readFile(path);
+    const isLast = i === segments.length - 1;
+    const scan = scanSegment(buf, lastSeen);
+    if (scan.error) {
+      const validAfter = findValidRecordAfter(buf, scan.error.offset, scan.records.at(-1)?.zxid ?? lastSeen);
+      if (!isLast || validAfter !== undefined || scan.error.offset < LOG_HEADER_BYTES) {
+        throw new StorageCorruptError(path, scan.error.offset, scan.error.reason);
+      }
+      log.warn('truncating a torn write at the end of the txn log', { file: path, offset: scan.error.offset, reason: scan.error.reason });
+    }
+    for (const r of scan.records) {
+      lastSeen = r.zxid;
+      if (r.zxid <= snapshotZxid) continue;
+      if (!follows(prev, r.zxid)) {
+        throw new StorageCorruptError(
+          path,
+          r.offset,
+          prev === snapshotZxid
+            ? `log does not continue from ${snapshotZxid === 0n ? 'an empty tree' : `snapshot 0x${snapshotZxid.toString(16)}`} (next record is 0x${r.zxid.toString(16)}): the snapshot history it needs is missing`
+            : `gap in the log: 0x${r.zxid.toString(16)} after 0x${prev.toString(16)}`,
+        );
+      }
+      records.push({ zxid: r.zxid, payload: r.payload });
+      prev = r.zxid;
+    }
+    if (isLast) last = { segment: seg, validBytes: scan.validBytes };
+  }
+  return { records, last };
+}
+
+// ------------------------------------------------------------------ lock and fsync helpers
+
+function takeLock(lockFile: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(lockFile, 'utf8').trim());
+      } catch {
+        // unreadable lock: treat as stale
+      }
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new DataDirLockedError(`data directory is in use by process ${pid} (${lockFile})`);
+      }
+      releaseLock(lockFile);
+    }
+  }
+  throw new DataDirLockedError(`cannot take the lock ${lockFile}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function releaseLock(lockFile: string): void {
+  try {
+    const text = readFileSync(lockFile, 'utf8').trim();
+    if (text !== '' && Number(text) !== process.pid && alive(Number(text))) return;
+  } catch {
+    return;
+  }
+  rmSync(lockFile, { force: true });
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+

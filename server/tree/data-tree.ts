@@ -1,0 +1,372 @@
+/**
+ * The DataTree: every znode (data, ACL, Stat, children), the ephemerals of each session,
+ * the session table, and the containers and TTL nodes the server may reap. It is the
+ * replicated state machine: `apply(txn)` is the only way it changes, and applying the same
+ * txns in the same order gives the same tree on every replica.
+ *
+ * Invariants: lastZxid only grows; every node's parent exists; an ephemeral has no
+ * children; numChildren equals the size of the children set. A txn that violates them was
+ * mis-prepared, which is a bug: apply asserts rather than guessing.
+ *
+ * Pure: no clock (times come in txn headers), no I/O.
+ */
+import { warden } from '../../proto/gen/warden.js';
+import { fromLong, longToNumber, toLong } from '../../proto/long.js';
+import { assert } from '../base/assert.js';
+import type { Zxid } from '../base/zxid.js';
+import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
+import { basename, joinPath, parentOf } from './path.js';
+import type { Acl, ApplyResult, NodeKind, OpResult, SessionId, Stat, Txn, TxnEntry, WatchTrigger } from './types.js';
+
+const pb = warden.v1;
+
+export interface NodeView {
+  readonly path: string;
+  readonly data: Uint8Array;
+  readonly acl: readonly Acl[];
+  readonly stat: Readonly<Stat>;
+  readonly kind: NodeKind;
+  readonly ttlMs: number;
+  readonly children: ReadonlySet<string>;
+}
+
+interface Node {
+  path: string;
+  data: Uint8Array;
+  acl: readonly Acl[];
+  stat: Stat;
+  kind: NodeKind;
+  ttlMs: number;
+  children: Set<string>;
+}
+
+export interface SessionInfo {
+  timeoutMs: number;
+  password: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+const NO_PATHS: ReadonlySet<string> = new Set();
+
+const KIND_TO_PB: Record<NodeKind, warden.v1.NodeKind> = {
+  persistent: pb.NodeKind.NODE_KIND_PERSISTENT,
+  ephemeral: pb.NodeKind.NODE_KIND_EPHEMERAL,
+  container: pb.NodeKind.NODE_KIND_CONTAINER,
+  ttl: pb.NodeKind.NODE_KIND_TTL,
+};
+const KIND_FROM_PB: Record<number, NodeKind> = {
+  [pb.NodeKind.NODE_KIND_PERSISTENT]: 'persistent',
+  [pb.NodeKind.NODE_KIND_EPHEMERAL]: 'ephemeral',
+  [pb.NodeKind.NODE_KIND_CONTAINER]: 'container',
+  [pb.NodeKind.NODE_KIND_TTL]: 'ttl',
+};
+
+function newStat(zxid: Zxid, timeMs: number, owner: SessionId, dataLength: number): Stat {
+  return { czxid: zxid, mzxid: zxid, ctime: timeMs, mtime: timeMs, version: 0, cversion: 0, aversion: 0, ephemeralOwner: owner, dataLength, numChildren: 0, pzxid: zxid };
+}
+
+export function copyStat(s: Readonly<Stat>): Stat {
+  return { ...s };
+}
+
+export class DataTree {
+  private readonly nodes = new Map<string, Node>();
+  private readonly ephemerals = new Map<SessionId, Set<string>>();
+  private readonly sessionTable = new Map<SessionId, SessionInfo>();
+  private readonly containers = new Set<string>();
+  private readonly ttls = new Set<string>();
+  private zxid: Zxid = 0n;
+
+  constructor(empty = false) {
+    if (empty) return;
+    this.addNode({ path: '/', data: EMPTY, acl: OPEN_ACL_UNSAFE, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
+    this.addNode({ path: '/zookeeper', data: EMPTY, acl: OPEN_ACL_UNSAFE, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
+    this.addNode({ path: '/zookeeper/quota', data: EMPTY, acl: READ_ACL_UNSAFE, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
+  }
+
+  get lastZxid(): Zxid {
+    return this.zxid;
+  }
+
+  get(path: string): NodeView | undefined {
+    return this.nodes.get(path);
+  }
+
+  nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  ephemeralsOf(session: SessionId): ReadonlySet<string> {
+    return this.ephemerals.get(session) ?? NO_PATHS;
+  }
+
+  ephemeralCount(): number {
+    let n = 0;
+    for (const set of this.ephemerals.values()) n += set.size;
+    return n;
+  }
+
+  sessions(): ReadonlyMap<SessionId, SessionInfo> {
+    return this.sessionTable;
+  }
+
+  /** Every descendant of `path` (not counting itself). */
+  descendantCount(path: string): number {
+    const node = this.nodes.get(path);
+    if (!node) return 0;
+    let n = 0;
+    const stack = [node];
+    while (stack.length > 0) {
+      const cur = stack.pop()!;
+      for (const name of cur.children) {
+        n++;
+        const child = this.nodes.get(joinPath(cur.path, name));
+        if (child && child.children.size > 0) stack.push(child);
+      }
+    }
+    return n;
+  }
+
+  /** Containers that had children and now have none; TTL nodes childless and unmodified for their TTL. */
+  reapCandidates(nowMs: number): string[] {
+    const out: string[] = [];
+    for (const path of this.containers) {
+      const n = this.nodes.get(path);
+      if (n && n.children.size === 0 && n.stat.cversion > 0) out.push(path);
+    }
+    for (const path of this.ttls) {
+      const n = this.nodes.get(path);
+      if (n && n.children.size === 0 && nowMs - n.stat.mtime > n.ttlMs) out.push(path);
+    }
+    return out.sort();
+  }
+
+  // ------------------------------------------------------------------ apply
+
+  apply(entry: TxnEntry): ApplyResult {
+    const { header, txn } = entry;
+    assert(header.zxid > this.zxid, `txn zxid 0x${header.zxid.toString(16)} must be above the tree's 0x${this.zxid.toString(16)}`);
+    const triggers: WatchTrigger[] = [];
+    const result = this.applyTxn(txn, header.zxid, header.timeMs, header.sessionId, triggers);
+    this.zxid = header.zxid;
+    return { result, triggers };
+  }
+
+  private applyTxn(txn: Txn, zxid: Zxid, timeMs: number, sessionId: SessionId, triggers: WatchTrigger[]): OpResult {
+    switch (txn.type) {
+      case 'create': {
+        const parentPath = parentOf(txn.path);
+        const parent = this.nodes.get(parentPath);
+        assert(parent !== undefined, `create ${txn.path}: parent exists`);
+        assert(!this.nodes.has(txn.path), `create ${txn.path}: node is new`);
+        assert(parent.kind !== 'ephemeral', `create ${txn.path}: parent is not ephemeral`);
+        const owner = txn.kind === 'ephemeral' ? txn.ephemeralOwner : 0n;
+        const node: Node = { path: txn.path, data: txn.data, acl: txn.acl, stat: newStat(zxid, timeMs, owner, txn.data.length), kind: txn.kind, ttlMs: txn.ttlMs, children: new Set() };
+        this.addNode(node);
+        parent.children.add(basename(txn.path));
+        parent.stat.cversion = txn.parentCVersion;
+        parent.stat.pzxid = zxid;
+        parent.stat.numChildren = parent.children.size;
+        triggers.push({ path: txn.path, type: 'created', zxid }, { path: parentPath, type: 'childrenChanged', zxid });
+        return { type: 'create', path: txn.path, stat: copyStat(node.stat) };
+      }
+      case 'delete': {
+        const node = this.nodes.get(txn.path);
+        assert(node !== undefined, `delete ${txn.path}: node exists`);
+        assert(node.children.size === 0, `delete ${txn.path}: node has no children`);
+        this.removeNode(node, zxid);
+        triggers.push({ path: txn.path, type: 'deleted', zxid }, { path: parentOf(txn.path), type: 'childrenChanged', zxid });
+        return { type: 'delete' };
+      }
+      case 'setData': {
+        const node = this.nodes.get(txn.path);
+        assert(node !== undefined, `setData ${txn.path}: node exists`);
+        node.data = txn.data;
+        node.stat.version = txn.version;
+        node.stat.mzxid = zxid;
+        node.stat.mtime = timeMs;
+        node.stat.dataLength = txn.data.length;
+        triggers.push({ path: txn.path, type: 'dataChanged', zxid });
+        return { type: 'setData', stat: copyStat(node.stat) };
+      }
+      case 'setACL': {
+        const node = this.nodes.get(txn.path);
+        assert(node !== undefined, `setACL ${txn.path}: node exists`);
+        node.acl = txn.acl;
+        node.stat.aversion = txn.aversion;
+        return { type: 'setACL', stat: copyStat(node.stat) };
+      }
+      case 'check':
+        return { type: 'check' };
+      case 'multi':
+        return { type: 'multi', results: txn.txns.map((t) => this.applyTxn(t, zxid, timeMs, sessionId, triggers)) };
+      case 'error':
+        return { type: 'error', err: txn.err };
+      case 'createSession':
+        this.sessionTable.set(sessionId, { timeoutMs: txn.timeoutMs, password: txn.password });
+        return { type: 'createSession' };
+      case 'closeSession': {
+        const paths = [...this.ephemeralsOf(sessionId)].sort();
+        for (const path of paths) {
+          const node = this.nodes.get(path);
+          assert(node !== undefined && node.children.size === 0, `closeSession: ephemeral ${path} exists and is childless`);
+          this.removeNode(node, zxid);
+          triggers.push({ path, type: 'deleted', zxid }, { path: parentOf(path), type: 'childrenChanged', zxid });
+        }
+        this.ephemerals.delete(sessionId);
+        this.sessionTable.delete(sessionId);
+        return { type: 'closeSession', deletedPaths: paths };
+      }
+    }
+  }
+
+  private addNode(node: Node): void {
+    this.nodes.set(node.path, node);
+    if (node.kind === 'ephemeral') {
+      let set = this.ephemerals.get(node.stat.ephemeralOwner);
+      if (!set) this.ephemerals.set(node.stat.ephemeralOwner, (set = new Set()));
+      set.add(node.path);
+    } else if (node.kind === 'container') {
+      this.containers.add(node.path);
+    } else if (node.kind === 'ttl') {
+      this.ttls.add(node.path);
+    }
+  }
+
+  private removeNode(node: Node, zxid: Zxid): void {
+    const parent = this.nodes.get(parentOf(node.path));
+    assert(parent !== undefined, `remove ${node.path}: parent exists`);
+    this.nodes.delete(node.path);
+    parent.children.delete(basename(node.path));
+    parent.stat.cversion += 1;
+    parent.stat.pzxid = zxid;
+    parent.stat.numChildren = parent.children.size;
+    if (node.kind === 'ephemeral') {
+      const set = this.ephemerals.get(node.stat.ephemeralOwner);
+      set?.delete(node.path);
+      if (set && set.size === 0) this.ephemerals.delete(node.stat.ephemeralOwner);
+    }
+    this.containers.delete(node.path);
+    this.ttls.delete(node.path);
+  }
+
+  // ------------------------------------------------------------------ digest and snapshots
+
+  /**
+   * An order-independent 64-bit hash of every node (path, data, ACL, Stat) and session, so
+   * two replicas at the same zxid can be compared cheaply. Used by tests and the simulator.
+   */
+  digest(): bigint {
+    let sum = 0n;
+    const mask = (1n << 64n) - 1n;
+    for (const n of this.nodes.values()) {
+      const s = n.stat;
+      const acl = n.acl.map((a) => `${a.perms}:${a.id.scheme}:${a.id.id}`).join(',');
+      sum = (sum + fnv1a(`${n.path}|${hex(n.data)}|${acl}|${n.kind}|${n.ttlMs}|${s.czxid}|${s.mzxid}|${s.ctime}|${s.mtime}|${s.version}|${s.cversion}|${s.aversion}|${s.ephemeralOwner}|${s.numChildren}|${s.pzxid}`)) & mask;
+    }
+    for (const [id, s] of this.sessionTable) sum = (sum + fnv1a(`session|${id}|${s.timeoutMs}|${hex(s.password)}`)) & mask;
+    return (sum + fnv1a(`zxid|${this.zxid}`)) & mask;
+  }
+
+  /** Encoded snapshot records: sessions, then nodes with every parent before its children. */
+  *snapshotRecords(): Iterable<Uint8Array> {
+    for (const [id, s] of this.sessionTable) {
+      yield pb.SnapshotRecord.encode({ session: { id: toLong(id), timeoutMs: s.timeoutMs, password: s.password } }).finish();
+    }
+    const stack: string[] = ['/'];
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      const n = this.nodes.get(path);
+      assert(n !== undefined, `snapshot: ${path} exists`);
+      const s = n.stat;
+      yield pb.SnapshotRecord.encode({
+        node: {
+          path: n.path,
+          data: n.data,
+          acl: n.acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } })),
+          stat: {
+            czxid: toLong(s.czxid),
+            mzxid: toLong(s.mzxid),
+            ctime: toLong(BigInt(s.ctime), false),
+            mtime: toLong(BigInt(s.mtime), false),
+            version: s.version,
+            cversion: s.cversion,
+            aversion: s.aversion,
+            ephemeralOwner: toLong(s.ephemeralOwner),
+            pzxid: toLong(s.pzxid),
+          },
+          kind: KIND_TO_PB[n.kind],
+          ttlMs: toLong(BigInt(n.ttlMs), false),
+        },
+      }).finish();
+      for (const name of n.children) stack.push(joinPath(path, name));
+    }
+  }
+
+  /** Rebuilds a tree from snapshot records; throws on a record that does not fit (corrupt snapshot). */
+  static fromSnapshot(zxid: Zxid, records: Iterable<Uint8Array>): DataTree {
+    const tree = new DataTree(true);
+    for (const bytes of records) {
+      const rec = pb.SnapshotRecord.decode(bytes);
+      if (rec.session) {
+        tree.sessionTable.set(fromLong(rec.session.id), { timeoutMs: rec.session.timeoutMs ?? 0, password: rec.session.password ?? EMPTY });
+        continue;
+      }
+      const n = rec.node;
+      if (!n) throw new Error('snapshot record is neither a node nor a session');
+      const path = n.path ?? '';
+      const kind = KIND_FROM_PB[n.kind ?? 0];
+      if (!kind) throw new Error(`snapshot node ${path} has unknown kind ${n.kind}`);
+      const st = n.stat ?? {};
+      const data = n.data ?? EMPTY;
+      const node: Node = {
+        path,
+        data,
+        acl: (n.acl ?? []).map((a) => ({ perms: a.perms ?? 0, id: { scheme: a.id?.scheme ?? '', id: a.id?.id ?? '' } })),
+        stat: {
+          czxid: fromLong(st.czxid),
+          mzxid: fromLong(st.mzxid),
+          ctime: longToNumber(st.ctime),
+          mtime: longToNumber(st.mtime),
+          version: st.version ?? 0,
+          cversion: st.cversion ?? 0,
+          aversion: st.aversion ?? 0,
+          ephemeralOwner: fromLong(st.ephemeralOwner),
+          dataLength: data.length,
+          numChildren: 0,
+          pzxid: fromLong(st.pzxid),
+        },
+        kind,
+        ttlMs: longToNumber(n.ttlMs),
+        children: new Set(),
+      };
+      if (path !== '/') {
+        const parent = tree.nodes.get(parentOf(path));
+        if (!parent) throw new Error(`snapshot node ${path} comes before its parent`);
+        parent.children.add(basename(path));
+        parent.stat.numChildren = parent.children.size;
+      }
+      tree.addNode(node);
+    }
+    if (!tree.nodes.has('/')) throw new Error('snapshot has no root node');
+    tree.zxid = zxid;
+    return tree;
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const MASK64 = (1n << 64n) - 1n;
+
+function fnv1a(text: string): bigint {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * FNV_PRIME) & MASK64;
+  }
+  return h;
+}

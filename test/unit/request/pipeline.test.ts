@@ -1,0 +1,233 @@
+/**
+ * Goal: the pipeline's ordering guarantees, driven synchronously with a replicator the test
+ * controls. FIFO per connection (a read sees the writes sent before it and none after),
+ * watch events before the replies that reflect them, replies only after commit, sessions
+ * through txns, and the handshake refusals (behind, expired, wrong password).
+ */
+import { describe, expect, it } from 'vitest';
+import { Code } from '../../../proto/codes.js';
+import { DEFAULT_LIMITS, type Limits } from '../../../server/base/limits.js';
+import { Prepper } from '../../../server/request/prep.js';
+import { RequestPipeline, type Connection, type Outgoing } from '../../../server/request/pipeline.js';
+import { DataTree } from '../../../server/tree/data-tree.js';
+import { Perms, type TxnEntry } from '../../../server/tree/types.js';
+import { WatchManager } from '../../../server/watch/watch-manager.js';
+
+const OPEN_ACL = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+class FakeConn implements Connection {
+  frames: Outgoing[] = [];
+  ended = false;
+  constructor(
+    readonly id: number,
+    readonly clientIp = '127.0.0.1',
+  ) {}
+  send(out: Outgoing): void {
+    if (!this.ended) this.frames.push(out);
+  }
+  end(): void {
+    this.ended = true;
+  }
+  responses(): Array<Extract<Outgoing, { kind: 'response' }>> {
+    return this.frames.filter((f): f is Extract<Outgoing, { kind: 'response' }> => f.kind === 'response');
+  }
+}
+
+function setup(limits: Partial<Limits> = {}) {
+  const tree = new DataTree();
+  const proposed: TxnEntry[] = [];
+  const opened: bigint[] = [];
+  const closed: bigint[] = [];
+  const pipeline = new RequestPipeline(
+    tree,
+    new Prepper(tree),
+    new WatchManager({ ...DEFAULT_LIMITS, ...limits }),
+    {
+      limits: { ...DEFAULT_LIMITS, ...limits },
+      extendedTypesEnabled: true,
+      minSessionTimeoutMs: 4000,
+      maxSessionTimeoutMs: 40000,
+      propose: (e) => proposed.push(e),
+      sessionOpened: (id) => opened.push(id),
+      sessionClosed: (id) => closed.push(id),
+    },
+    1,
+  );
+  let nextSession = 0x100n;
+  let now = 1_700_000_000_000;
+  const commitAll = (): void => {
+    while (proposed.length > 0) pipeline.commit(proposed.shift()!, now);
+  };
+  const open = (connId: number): FakeConn => {
+    const conn = new FakeConn(connId);
+    pipeline.connect(conn, { sessionId: 0n, password: new Uint8Array(), timeoutMs: 10_000, lastZxidSeen: 0n }, enc('pw'), () => nextSession++, now);
+    commitAll();
+    expect(conn.frames[0]?.kind).toBe('connected');
+    return conn;
+  };
+  return { tree, pipeline, proposed, opened, closed, commitAll, open, tick: (ms: number) => (now += ms), now: () => now };
+}
+
+describe('RequestPipeline', () => {
+  it('creates a session through a txn and answers the handshake after commit', () => {
+    const t = setup();
+    const conn = new FakeConn(1);
+    t.pipeline.connect(conn, { sessionId: 0n, password: new Uint8Array(), timeoutMs: 999_999, lastZxidSeen: 0n }, enc('pw'), () => 0x42n, t.now());
+    expect(conn.frames).toEqual([]);
+    expect(t.proposed).toHaveLength(1);
+    expect(t.proposed[0]?.txn.type).toBe('createSession');
+    t.commitAll();
+    const hello = conn.frames[0];
+    expect(hello?.kind).toBe('connected');
+    if (hello?.kind !== 'connected') throw new Error('unreachable');
+    expect(hello.sessionId).toBe(0x42n);
+    expect(hello.timeoutMs).toBe(40000); // clamped to maxSessionTimeout
+    expect(t.opened).toEqual([0x42n]);
+    expect(t.tree.sessions().has(0x42n)).toBe(true);
+  });
+
+  it('answers a write only after commit, and a read sent after it sees it', () => {
+    const t = setup();
+    const c = t.open(1);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/a', data: enc('v1'), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.pipeline.submit(1, 2, { op: 'getData', path: '/a', watch: false }, t.now());
+    expect(c.responses()).toHaveLength(0); // the read waits behind the uncommitted write
+    t.commitAll();
+    const [create, read] = c.responses();
+    expect(create?.xid).toBe(1);
+    expect(create?.err).toBe(Code.OK);
+    expect(read?.xid).toBe(2);
+    expect(read?.err).toBe(Code.OK);
+    expect(read?.body.kind === 'read' && read.body.result.op === 'getData' && dec(read.body.result.data)).toBe('v1');
+  });
+
+  it('runs a read between two pipelined writes of its session at exactly that point', () => {
+    const t = setup();
+    const c = t.open(1);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/x', data: enc('1'), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.pipeline.submit(1, 2, { op: 'getData', path: '/x', watch: false }, t.now());
+    t.pipeline.submit(1, 3, { op: 'setData', path: '/x', data: enc('2'), version: -1 }, t.now());
+    t.pipeline.submit(1, 4, { op: 'getData', path: '/x', watch: false }, t.now());
+    t.commitAll();
+    const rs = c.responses();
+    expect(rs.map((r) => r.xid)).toEqual([1, 2, 3, 4]);
+    const data = (i: number): string => {
+      const b = rs[i]?.body;
+      return b?.kind === 'read' && b.result.op === 'getData' ? dec(b.result.data) : '?';
+    };
+    expect(data(1)).toBe('1');
+    expect(data(3)).toBe('2');
+  });
+
+  it('keeps replies in order when a write fails in prep behind a pending write', () => {
+    const t = setup();
+    const c = t.open(1);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/dup', data: enc(''), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.pipeline.submit(1, 2, { op: 'create', path: '/dup', data: enc(''), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    expect(c.responses()).toHaveLength(0); // the failure waits for the write before it
+    t.commitAll();
+    expect(c.responses().map((r) => [r.xid, r.err])).toEqual([
+      [1, Code.OK],
+      [2, Code.NODEEXISTS],
+    ]);
+  });
+
+  it('sends the watch event before any reply that reflects the change', () => {
+    const t = setup();
+    const writer = t.open(1);
+    const watcher = t.open(2);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/w', data: enc('a'), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.commitAll();
+    t.pipeline.submit(2, 1, { op: 'getData', path: '/w', watch: true }, t.now());
+    t.pipeline.submit(1, 2, { op: 'setData', path: '/w', data: enc('b'), version: -1 }, t.now());
+    t.commitAll();
+    t.pipeline.submit(2, 2, { op: 'getData', path: '/w', watch: false }, t.now());
+    const kinds = watcher.frames.slice(1).map((f) => (f.kind === 'event' ? `event:${f.type}` : f.kind === 'response' ? `response:${f.xid}` : f.kind));
+    expect(kinds).toEqual(['response:1', 'event:dataChanged', 'response:2']);
+    expect(writer.responses().at(-1)?.err).toBe(Code.OK);
+  });
+
+  it('gives pipelined sequential creates distinct names, in order', () => {
+    const t = setup();
+    const c = t.open(1);
+    for (let i = 1; i <= 5; i++) {
+      t.pipeline.submit(1, i, { op: 'create', path: '/q-', data: enc(''), acl: OPEN_ACL, mode: 'persistentSequential', ttlMs: 0 }, t.now());
+    }
+    t.commitAll();
+    const paths = c.responses().map((r) => (r.body.kind === 'op' && r.body.result.type === 'create' ? r.body.result.path : '?'));
+    expect(paths).toEqual(['/q-0000000000', '/q-0000000001', '/q-0000000002', '/q-0000000003', '/q-0000000004']);
+  });
+
+  it('still commits a write whose client vanished, without answering it', () => {
+    const t = setup();
+    const c = t.open(1);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/gone', data: enc(''), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.pipeline.disconnect(1);
+    t.commitAll();
+    expect(t.tree.get('/gone')).toBeDefined();
+    expect(c.responses()).toHaveLength(0);
+  });
+
+  it('expires a session: its ephemerals go, watchers hear it, its stream is told', () => {
+    const t = setup();
+    const owner = t.open(1);
+    const watcher = t.open(2);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/eph', data: enc(''), acl: OPEN_ACL, mode: 'ephemeral', ttlMs: 0 }, t.now());
+    t.commitAll();
+    t.pipeline.submit(2, 1, { op: 'exists', path: '/eph', watch: true }, t.now());
+    const ownerSession = t.pipeline.sessionOf(1)!;
+    t.pipeline.submitInternal(ownerSession, { op: 'closeSession' }, t.now());
+    t.commitAll();
+    expect(t.tree.get('/eph')).toBeUndefined();
+    expect(watcher.frames.some((f) => f.kind === 'event' && f.type === 'deleted' && f.path === '/eph')).toBe(true);
+    expect(owner.frames.at(-1)).toMatchObject({ kind: 'closed', err: Code.SESSIONEXPIRED });
+    expect(owner.ended).toBe(true);
+    expect(t.closed).toEqual([ownerSession]);
+  });
+
+  it('closes a session on request: reply, then closed, ephemerals deleted', () => {
+    const t = setup();
+    const c = t.open(1);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/e', data: enc(''), acl: OPEN_ACL, mode: 'ephemeral', ttlMs: 0 }, t.now());
+    t.pipeline.submit(1, 2, { op: 'closeSession' }, t.now());
+    t.commitAll();
+    expect(c.frames.slice(1).map((f) => f.kind)).toEqual(['response', 'response', 'closed']);
+    expect(c.frames.at(-1)).toMatchObject({ kind: 'closed', err: Code.OK });
+    expect(t.tree.get('/e')).toBeUndefined();
+  });
+
+  it('refuses a reconnect to a server behind the client, an unknown session, a wrong password', () => {
+    const t = setup();
+    const c = t.open(1);
+    const sessionId = t.pipeline.sessionOf(1)!;
+    const behind = new FakeConn(10);
+    t.pipeline.connect(behind, { sessionId, password: enc('pw'), timeoutMs: 10_000, lastZxidSeen: t.tree.lastZxid + 5n }, enc('x'), () => 1n, t.now());
+    expect(behind.frames[0]).toMatchObject({ kind: 'closed', err: Code.SERVERBEHIND });
+    const unknown = new FakeConn(11);
+    t.pipeline.connect(unknown, { sessionId: 0xdeadn, password: enc('pw'), timeoutMs: 10_000, lastZxidSeen: 0n }, enc('x'), () => 1n, t.now());
+    expect(unknown.frames[0]).toMatchObject({ kind: 'closed', err: Code.SESSIONEXPIRED });
+    const wrong = new FakeConn(12);
+    t.pipeline.connect(wrong, { sessionId, password: enc('nope'), timeoutMs: 10_000, lastZxidSeen: 0n }, enc('x'), () => 1n, t.now());
+    expect(wrong.frames[0]).toMatchObject({ kind: 'closed', err: Code.AUTHFAILED });
+    // the right password moves the session to the new stream and ends the old one
+    const moved = new FakeConn(13);
+    t.pipeline.connect(moved, { sessionId, password: enc('pw'), timeoutMs: 10_000, lastZxidSeen: t.tree.lastZxid }, enc('x'), () => 1n, t.now());
+    expect(moved.frames[0]).toMatchObject({ kind: 'connected', sessionId });
+    expect(c.ended).toBe(true);
+  });
+
+  it('answers over-limit requests with LIMITEXCEEDED naming the limit, in order', () => {
+    const t = setup({ sessionOutstandingMax: 2 });
+    const c = t.open(1);
+    for (let i = 1; i <= 3; i++) {
+      t.pipeline.submit(1, i, { op: 'create', path: `/n${i}`, data: enc(''), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    }
+    t.commitAll();
+    const rs = c.responses();
+    expect(rs.map((r) => r.xid)).toEqual([1, 2, 3]);
+    expect(rs[2]?.err).toBe(Code.LIMITEXCEEDED);
+    expect(rs[2]?.message).toContain('sessionOutstandingMax=2');
+  });
+});
