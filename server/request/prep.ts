@@ -15,7 +15,7 @@ import { Code } from '../../proto/codes.js';
 import { LimitExceededError, type Limits } from '../base/limits.js';
 import type { Zxid } from '../base/zxid.js';
 import { checkAcl, fixupAcl } from '../tree/acl.js';
-import type { DataTree } from '../tree/data-tree.js';
+import { childCreates, type DataTree } from '../tree/data-tree.js';
 import { isUnder, parentOf, RESERVED_ROOT, validatePath } from '../tree/path.js';
 import { Perms, type Acl, type AuthInfo, type NodeKind, type SessionId, type Stat, type Txn } from '../tree/types.js';
 import type { MultiOp, WriteOp } from './ops.js';
@@ -242,7 +242,7 @@ export class Prepper {
     const parent = view.get(parentPath);
     if (!parent) return fail(Code.NONODE, `no parent node ${parentPath} for ${op.path}`);
     if (!checkAcl(parent.acl, Perms.CREATE, ctx.auth, ctx.clientIp)) return fail(Code.NOAUTH, `no CREATE permission on ${parentPath}`);
-    const path = sequential ? `${op.path}${formatSequence(parent.stat.cversion)}` : op.path;
+    const path = sequential ? `${op.path}${formatSequence(childCreates(parent.stat.cversion, parent.childCount))}` : op.path;
     if (sequential) {
       const again = validatePath(path, { pathBytesMax: ctx.limits.pathBytesMax });
       if (!again.ok) return fail(Code.BADARGUMENTS, again.message);
@@ -333,7 +333,7 @@ function checkPath(path: string, ctx: PrepContext): Fail | undefined {
   return valid.ok ? undefined : fail(Code.BADARGUMENTS, valid.message);
 }
 
-/** ZooKeeper's "%010d" of the parent's cversion. */
+/** ZooKeeper's "%010d" of how many children the parent has ever had created (childCreates). */
 export function formatSequence(n: number): string {
   return n < 0 ? `-${String(-n).padStart(9, '0')}` : String(n).padStart(10, '0');
 }

@@ -65,6 +65,19 @@ function newStat(zxid: Zxid, timeMs: number, owner: SessionId, dataLength: numbe
   return { czxid: zxid, mzxid: zxid, ctime: timeMs, mtime: timeMs, version: 0, cversion: 0, aversion: 0, ephemeralOwner: owner, dataLength, numChildren: 0, pzxid: zxid };
 }
 
+/**
+ * How many children were ever created under a node: the next sequence number for a
+ * sequential child. ZooKeeper stores this count as the node's cversion and serves
+ * cversion = 2 * creates - numChildren (so a client sees every create and every delete);
+ * Warden stores the served value, so the count is recovered from it. ZooKeeper's sequence
+ * numbers therefore do not advance on deletes, and neither do Warden's.
+ */
+export function childCreates(cversion: number, numChildren: number): number {
+  const twice = cversion + numChildren;
+  assert(twice >= 0 && twice % 2 === 0, `cversion ${cversion} and numChildren ${numChildren} fit cversion = 2 * creates - numChildren`);
+  return twice / 2;
+}
+
 export function copyStat(s: Readonly<Stat>): Stat {
   return { ...s };
 }
@@ -80,8 +93,23 @@ export class DataTree {
   constructor(empty = false) {
     if (empty) return;
     this.addNode({ path: '/', data: EMPTY, acl: OPEN_ACL_UNSAFE, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
-    this.addNode({ path: '/zookeeper', data: EMPTY, acl: OPEN_ACL_UNSAFE, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
-    this.addNode({ path: '/zookeeper/quota', data: EMPTY, acl: READ_ACL_UNSAFE, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
+    this.addSystemNode('/zookeeper', OPEN_ACL_UNSAFE);
+    this.addSystemNode('/zookeeper/quota', READ_ACL_UNSAFE);
+  }
+
+  /**
+   * The nodes every tree starts with, linked into their parent like any child (so `ls /`
+   * shows `zookeeper` and snapshots keep them). As in ZooKeeper they count as children but
+   * not as creates: the parent's cversion drops by one, keeping cversion = 2 * creates -
+   * numChildren for every node (see childCreates).
+   */
+  private addSystemNode(path: string, acl: readonly Acl[]): void {
+    const parent = this.nodes.get(parentOf(path));
+    assert(parent !== undefined, `system node ${path}: parent exists`);
+    this.addNode({ path, data: EMPTY, acl, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
+    parent.children.add(basename(path));
+    parent.stat.numChildren = parent.children.size;
+    parent.stat.cversion -= 1;
   }
 
   get lastZxid(): Zxid {
