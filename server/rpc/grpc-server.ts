@@ -7,10 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Limits } from '../base/limits.js';
+import { protoFiles } from '../config/proto-files.js';
 import { ADMIN_SERVICE_NAME, adminServiceDefinition } from './admin-service.js';
 import { WARDEN_SERVICE_NAME, wardenServiceDefinition } from './client-service.js';
 
@@ -29,17 +27,6 @@ export interface ListeningGrpcServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-/** The folder holding proto/ (found from this file whether run from source or dist/). */
-function protoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'proto', 'warden', 'v1');
-    if (existsSync(candidate)) return join(dir, 'proto');
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find proto/warden/v1 next to the Warden installation');
-}
-
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<ListeningGrpcServer> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.limits.frameBytesMax,
@@ -52,10 +39,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<Listenin
   const health = new HealthImplementation({ '': 'NOT_SERVING', [WARDEN_SERVICE_NAME]: 'NOT_SERVING', [ADMIN_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
-  const root = protoRoot();
-  const files = readdirSync(join(root, 'warden', 'v1'))
-    .filter((f) => f.endsWith('.proto'))
-    .map((f) => join(root, 'warden', 'v1', f));
+  const { root, files } = protoFiles();
   const definition = protoLoader.loadSync(files, { includeDirs: [root], keepCase: false, longs: String, enums: String, defaults: true });
   new ReflectionService(definition).addToServer(server);
 
