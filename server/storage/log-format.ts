@@ -121,6 +121,10 @@ export function scanSegment(buf: Uint8Array, afterZxid = -1n): ScanResult {
  */
 export function findValidRecordAfter(buf: Uint8Array, from: number, afterZxid: bigint): number | undefined {
   for (let off = from + 1; off + RECORD_HEADER_BYTES <= buf.length; off++) {
+    // Skip offsets whose length field cannot be a record's (0, as in preallocated zeros, or
+    // over the maximum) before the costlier full check.
+    const length = ((buf[off]! << 24) >>> 0) + (buf[off + 1]! << 16) + (buf[off + 2]! << 8) + buf[off + 3]!;
+    if (length === 0 || length > RECORD_PAYLOAD_MAX) continue;
     const r = readRecordAt(buf, off);
     if (r !== 'end' && !('error' in r) && r.zxid > afterZxid) return off;
   }

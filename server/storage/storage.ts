@@ -153,12 +153,20 @@ export class Storage {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new StorageFailedError('storage is closed'));
     if (records.length === 0) return Promise.resolve();
+    // Check the whole call before changing anything: a refused call must leave no trace, and
+    // a record that does not follow the one before would make the log unrecoverable later.
     const parts: Buffer[] = [];
+    let prev = this.lastZxid;
     for (const r of records) {
-      if (r.zxid <= this.lastZxid) return Promise.reject(new RangeError(`zxid 0x${r.zxid.toString(16)} does not follow 0x${this.lastZxid.toString(16)}`));
-      parts.push(encodeRecord(r.zxid, r.payload));
-      this.lastZxid = r.zxid;
+      if (!follows(prev, r.zxid)) return Promise.reject(new RangeError(`zxid 0x${r.zxid.toString(16)} does not follow 0x${prev.toString(16)}`));
+      try {
+        parts.push(encodeRecord(r.zxid, r.payload));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+      prev = r.zxid;
     }
+    this.lastZxid = prev;
     this.appendedRecords += records.length;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ buf: parts.length === 1 ? parts[0]! : Buffer.concat(parts), lastZxid: records.at(-1)!.zxid, resolve, reject });
@@ -257,6 +265,8 @@ export class Storage {
     }
     await rename(temp, final);
     await fsyncDir(this.snapDir);
+    // A snapshot ahead of the log (a follower sent a whole snapshot) is where the log continues.
+    if (zxid > this.lastZxid) this.lastZxid = zxid;
     // Start a new log segment, so old segments hold only txns a snapshot covers and can be purged.
     this.rollPending = true;
   }
@@ -291,6 +301,7 @@ export class Storage {
 
   /** Keeps the newest `retainCount` valid snapshots and the log segments they need. */
   async purge(retainCount: number): Promise<{ removedFiles: string[] }> {
+    if (!Number.isInteger(retainCount) || retainCount < 1) throw new RangeError(`retainCount must be a whole number >= 1, got ${retainCount}`);
     const removed: string[] = [];
     const names = (await readdir(this.snapDir)).filter((n) => parseSnapshotName(n) !== undefined);
     const zxids = names.map((n) => parseSnapshotName(n)!).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
@@ -379,11 +390,21 @@ async function recoverLog(
     const buf = await readFile(path);
     const isLast = i === segments.length - 1;
     const scan = scanSegment(buf, lastSeen);
+    const stop = scan.error?.offset ?? scan.validBytes;
+    const validAfter = findValidRecordAfter(buf, Math.max(stop, LOG_HEADER_BYTES - 1), scan.records.at(-1)?.zxid ?? lastSeen);
+    if (validAfter !== undefined) {
+      // Valid records beyond where reading stopped: the damage (or a run of zeros) is inside the log.
+      throw new StorageCorruptError(path, stop, scan.error?.reason ?? `valid records resume at byte ${validAfter} after a gap`);
+    }
+    if (scan.error && isLast && scan.records.length === 0 && scan.error.offset < LOG_HEADER_BYTES && isBlankAfterHeader(buf)) {
+      // A crash while a new segment was being started: its header never became whole and it
+      // holds nothing. Remove it; appends start a fresh segment.
+      log.warn('removing a log segment whose creation was interrupted', { file: path, reason: scan.error.reason });
+      await rm(path);
+      continue;
+    }
     if (scan.error) {
-      const validAfter = findValidRecordAfter(buf, scan.error.offset, scan.records.at(-1)?.zxid ?? lastSeen);
-      if (!isLast || validAfter !== undefined || scan.error.offset < LOG_HEADER_BYTES) {
-        throw new StorageCorruptError(path, scan.error.offset, scan.error.reason);
-      }
+      if (!isLast || scan.error.offset < LOG_HEADER_BYTES) throw new StorageCorruptError(path, scan.error.offset, scan.error.reason);
       log.warn('truncating a torn write at the end of the txn log', { file: path, offset: scan.error.offset, reason: scan.error.reason });
     }
     for (const r of scan.records) {
@@ -406,14 +427,25 @@ async function recoverLog(
   return { records, last };
 }
 
+/** True when nothing but zeros follows the header's place (an interrupted segment start). */
+function isBlankAfterHeader(buf: Uint8Array): boolean {
+  for (let i = LOG_HEADER_BYTES; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
 // ------------------------------------------------------------------ lock and fsync helpers
 
+/** Lock files this process holds: a second Storage on the same data dir in one process is refused too. */
+const HELD_LOCKS = new Set<string>();
+
 function takeLock(lockFile: string): void {
+  if (HELD_LOCKS.has(lockFile)) throw new DataDirLockedError(`data directory is already open in this process (${lockFile})`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockFile, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      HELD_LOCKS.add(lockFile);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -442,6 +474,7 @@ function alive(pid: number): boolean {
 }
 
 function releaseLock(lockFile: string): void {
+  HELD_LOCKS.delete(lockFile);
   try {
     const text = readFileSync(lockFile, 'utf8').trim();
     if (text !== '' && Number(text) !== process.pid && alive(Number(text))) return;
