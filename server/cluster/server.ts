@@ -78,7 +78,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   const mono = (): number => performance.now();
   const wall = (): number => Date.now();
   const tracker = new SessionTracker(EXPIRY_CHECK_MS);
-  const watches = new WatchManager(config.limits);
+  const watches = new WatchManager(config.limits, tree.lastZxid);
   const prepper = new Prepper(tree);
   const ids = new SessionIdGenerator(serverId, wall());
 

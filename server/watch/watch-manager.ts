@@ -63,9 +63,14 @@ export class WatchManager {
   /** events at or below this zxid may be missing from the history */
   private historyFloor: Zxid;
 
+  /**
+   * `historyStart`: the zxid the tree is at when this manager starts. Changes up to it are
+   * not in the history (a restarted server has none), so a persistent watch reconnecting
+   * from below it gets a resync rather than a replay that silently misses them.
+   */
   constructor(
     private readonly limits: Pick<Limits, 'watchesPerSessionMax' | 'watchHistoryMax'>,
-    historyStart: Zxid = 0n,
+    historyStart: Zxid,
   ) {
     this.historyFloor = historyStart;
   }
@@ -174,42 +179,68 @@ export class WatchManager {
    * A reconnecting client re-registers its watches. One-shot watches whose node changed
    * after `relativeZxid` fire at once (ZooKeeper's setWatches); persistent ones replay the
    * history after it, or get one `resync` when the history does not reach back that far.
+   *
+   * Like a live trigger, each missed change reaches the session once however many of its
+   * watches match it, and the events come in zxid order. Nothing is registered when the
+   * watches would exceed watchesPerSessionMax.
    */
   setWatches(sessionId: SessionId, relativeZxid: Zxid, w: WatchLists, tree: TreeLookup): WatchEventOut[] {
-    const out: WatchEventOut[] = [];
-    const zxidOf = (n: { stat: { mzxid: Zxid } } | undefined): Zxid => n?.stat.mzxid ?? relativeZxid;
+    const fired: WatchEventOut[] = [];
+    const register: Array<[string, WatchKind]> = [];
+    const fire = (type: WatchEventOut['type'], path: string, zxid: Zxid): void => {
+      fired.push({ sessionId, type, path, zxid });
+    };
     for (const path of w.data) {
       const node = tree.get(path);
-      if (!node) out.push({ sessionId, type: 'deleted', path, zxid: relativeZxid });
-      else if (node.stat.mzxid > relativeZxid) out.push({ sessionId, type: 'dataChanged', path, zxid: zxidOf(node) });
-      else this.add(sessionId, path, 'data');
+      if (!node) fire('deleted', path, relativeZxid);
+      else if (node.stat.mzxid > relativeZxid) fire('dataChanged', path, node.stat.mzxid);
+      else register.push([path, 'data']);
     }
     for (const path of w.exist) {
       const node = tree.get(path);
-      if (node) out.push({ sessionId, type: 'created', path, zxid: node.stat.czxid });
-      else this.add(sessionId, path, 'exist');
+      if (node) fire('created', path, node.stat.czxid);
+      else register.push([path, 'exist']);
     }
     for (const path of w.child) {
       const node = tree.get(path);
-      if (!node) out.push({ sessionId, type: 'deleted', path, zxid: relativeZxid });
-      else if (node.stat.pzxid > relativeZxid) out.push({ sessionId, type: 'childrenChanged', path, zxid: node.stat.pzxid });
-      else this.add(sessionId, path, 'child');
+      if (!node) fire('deleted', path, relativeZxid);
+      else if (node.stat.pzxid > relativeZxid) fire('childrenChanged', path, node.stat.pzxid);
+      else register.push([path, 'child']);
     }
-    const replayable = relativeZxid >= this.historyFloor;
-    const missed = replayable ? this.historyAfter(relativeZxid) : [];
-    const persistent: Array<[string, boolean]> = [...w.persistent.map((p): [string, boolean] => [p, false]), ...w.persistentRecursive.map((p): [string, boolean] => [p, true])];
-    for (const [path, recursive] of persistent) {
-      this.add(sessionId, path, recursive ? 'persistentRecursive' : 'persistent');
-      if (!replayable) {
-        out.push({ sessionId, type: 'resync', path, zxid: relativeZxid });
-        continue;
-      }
-      for (const t of missed) {
-        const match = recursive ? t.type !== 'childrenChanged' && isUnder(t.path, path) : t.path === path;
-        if (match) out.push({ sessionId, type: t.type, path: t.path, zxid: t.zxid });
+    for (const path of w.persistent) register.push([path, 'persistent']);
+    for (const path of w.persistentRecursive) register.push([path, 'persistentRecursive']);
+    this.reserve(sessionId, register);
+    for (const [path, kind] of register) this.add(sessionId, path, kind);
+
+    const replayed: WatchEventOut[] = [];
+    if (w.persistent.length > 0 || w.persistentRecursive.length > 0) {
+      if (relativeZxid < this.historyFloor) {
+        for (const path of [...w.persistent, ...w.persistentRecursive]) replayed.push({ sessionId, type: 'resync', path, zxid: relativeZxid });
+      } else {
+        const exact = new Set(w.persistent);
+        const seen = new Set(fired.map((e) => `${e.type}|${e.path}|${e.zxid}`));
+        for (const t of this.historyAfter(relativeZxid)) {
+          const match = exact.has(t.path) || (t.type !== 'childrenChanged' && w.persistentRecursive.some((root) => isUnder(t.path, root)));
+          const key = `${t.type}|${t.path}|${t.zxid}`;
+          if (match && !seen.has(key)) {
+            seen.add(key);
+            replayed.push({ sessionId, type: t.type, path: t.path, zxid: t.zxid });
+          }
+        }
       }
     }
-    return out;
+    // Stable sort: same-zxid events keep the order the change reported them in.
+    return [...fired, ...replayed].sort((a, b) => (a.zxid < b.zxid ? -1 : a.zxid > b.zxid ? 1 : 0));
+  }
+
+  /** Throws, changing nothing, when registering these would take the session over its limit. */
+  private reserve(sessionId: SessionId, wanted: ReadonlyArray<[string, WatchKind]>): void {
+    const fresh = new Set<string>();
+    for (const [path, kind] of wanted) if (!this.byPath.get(path)?.get(sessionId)?.has(kind)) fresh.add(`${kind}|${path}`);
+    const count = this.perSession.get(sessionId) ?? 0;
+    if (count + fresh.size > this.limits.watchesPerSessionMax) {
+      throw new LimitExceededError('watchesPerSessionMax', this.limits.watchesPerSessionMax, `session 0x${sessionId.toString(16)} holds ${count} watches and asks for ${fresh.size} more`);
+    }
   }
 
   counts(): { watches: number; paths: number; sessions: number } {

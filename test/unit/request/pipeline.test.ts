@@ -43,7 +43,7 @@ function setup(limits: Partial<Limits> = {}) {
   const pipeline = new RequestPipeline(
     tree,
     new Prepper(tree),
-    new WatchManager({ ...DEFAULT_LIMITS, ...limits }),
+    new WatchManager({ ...DEFAULT_LIMITS, ...limits }, 0n),
     {
       limits: { ...DEFAULT_LIMITS, ...limits },
       extendedTypesEnabled: true,
