@@ -16,6 +16,8 @@ export class SessionIdGenerator {
   }
 
   next(): SessionId {
+    // 0 means "no session" (the server's own txns), so it is never handed out.
+    if (this.next_ === 0n) this.next_ = 1n;
     const id = this.next_;
     this.next_ += 1n;
     return id;

@@ -38,7 +38,8 @@ export class SessionTracker {
     const s = this.sessions.get(id);
     if (!s || this.closing.has(id)) return false;
     const bucket = this.bucketFor(nowMs + s.timeoutMs);
-    if (bucket !== s.bucket) {
+    // A touch only ever extends a deadline (as ZooKeeper's ExpiryQueue.update).
+    if (bucket > s.bucket) {
       this.unplace(id, s.bucket);
       s.bucket = bucket;
       this.place(id, bucket);
