@@ -229,7 +229,8 @@ export function parseConfig(text: string, file: string, readMyid?: (dataDir: str
   cfg.configFile = file;
   const seen = new Map<string, number>();
   const serverLines = new Map<number, number>();
-  const lines = text.split(/\r?\n/);
+  // A byte-order mark (editors on Windows add one) is not part of the first key.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const raw = lines[i]!.trim();
@@ -249,6 +250,8 @@ export function parseConfig(text: string, file: string, readMyid?: (dataDir: str
     const serverMatch = /^server\.(\d+)$/.exec(key);
     if (serverMatch) {
       const id = int(serverMatch[1]!, fail, 1, 255);
+      const before = serverLines.get(id);
+      if (before !== undefined) fail(`server id ${id} is already defined on line ${before}`);
       serverLines.set(id, lineNo);
       cfg.servers.push(parseServerLine(id, value, fail));
       continue;
@@ -266,16 +269,23 @@ export function parseConfig(text: string, file: string, readMyid?: (dataDir: str
     fail(`unknown key${suggest(key)}`);
   }
   if (cfg.dataDir === undefined) throw new ConfigError(file, 0, 'dataDir', 'is required in a config file');
-  return finish(cfg, file, serverLines, readMyid);
+  return finish(cfg, file, serverLines, readMyid, seen);
 }
 
-function finish(cfg: Draft, file: string, serverLines: Map<number, number>, readMyid?: (dataDir: string) => string | undefined): ServerConfig {
+function finish(
+  cfg: Draft,
+  file: string,
+  serverLines: Map<number, number>,
+  readMyid?: (dataDir: string) => string | undefined,
+  keyLines: ReadonlyMap<string, number> = new Map(),
+): ServerConfig {
   const dataDir = resolve(cfg.dataDir ?? 'data');
   const dataLogDir = resolve(cfg.dataLogDir ?? dataDir);
   const minSessionTimeoutMs = cfg.minSessionTimeoutMs ?? cfg.tickTimeMs * 2;
   const maxSessionTimeoutMs = cfg.maxSessionTimeoutMs ?? cfg.tickTimeMs * 20;
   if (minSessionTimeoutMs > maxSessionTimeoutMs) {
-    throw new ConfigError(file, 0, 'minSessionTimeout', `(${minSessionTimeoutMs} ms) must not exceed maxSessionTimeout (${maxSessionTimeoutMs} ms)`);
+    const key = keyLines.has('minSessionTimeout') ? 'minSessionTimeout' : 'maxSessionTimeout';
+    throw new ConfigError(file, keyLines.get(key) ?? 0, key, `minSessionTimeout (${minSessionTimeoutMs} ms) must not exceed maxSessionTimeout (${maxSessionTimeoutMs} ms)`);
   }
   cfg.limits.connectionsPerAddressMax = cfg.maxClientCnxns;
   cfg.limits.outstandingRequestsMax = cfg.globalOutstandingLimit;
