@@ -18,3 +18,4 @@ export { startStandalone } from './standalone.js';
 export type { Standalone } from './standalone.js';
 export { waitFor, deferred } from './wait-for.js';
 export type { Deferred, WaitForOptions } from './wait-for.js';
+export { openClient, closeAllClients } from './clients.js';

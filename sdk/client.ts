@@ -1,0 +1,671 @@
+/**
+ * The public Client: one promise method per ZooKeeper operation, with ZooKeeper's names and
+ * semantics, over one session (sdk/session.ts). Every call takes `{ signal, timeoutMs }`.
+ *
+ * Retries: calls that are safe to repeat (reads, sync, whoAmI, addWatch, addAuth) are sent
+ * again with p-retry after a connection loss, once the session is reconnected (`readRetries`
+ * times). Writes never are: a write whose answer was lost fails with OutcomeUnknownError,
+ * except `create(..., { protected: true })`, which finds out by itself whether its node
+ * was made (Curator's protected mode: the node name carries this client's id).
+ */
+import pRetry from 'p-retry';
+import { randomUUID } from 'node:crypto';
+import { Code } from '../proto/codes.js';
+import { decodeAcl, decodeIdentities, decodeStat, toBuffer, type MultiOpSpec, type ReadOpSpec, type RequestOp } from './codec.js';
+import { errorFromCode, isRetryable, WardenError } from './errors.js';
+import { EventStream } from './event-stream.js';
+import { checkCallOptions, resolveOptions, type CallOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
+import { Session, type Phase as ClientState, type Response } from './session.js';
+import type { StateEvent, StateListener } from './states.js';
+import { CREATE_MODES, Acls, type Acl, type AddWatchMode, type ClientIdentity, type CreateMode, type Data, type Stat, type Watcher, type WatcherType } from './types.js';
+import { OneShotWatch, PersistentWatch } from './watch-handles.js';
+import type { OneShotKind } from './watches.js';
+
+export interface CreateOptions extends CallOptions {
+  /** @default 'persistent' */
+  mode?: CreateMode;
+  /** @default Acls.OPEN_ACL_UNSAFE */
+  acl?: readonly Acl[];
+  /** For the TTL modes: ms the node may stay unmodified and childless. */
+  ttlMs?: number;
+  /**
+   * Protected create (Curator's): the node name is prefixed with `_c_<clientId>-`, and if
+   * the connection breaks before the answer, the client looks for its node after
+   * reconnecting instead of failing with OutcomeUnknownError.
+   * @default false
+   */
+  protected?: boolean;
+}
+
+export interface VersionOptions extends CallOptions {
+  /** Expected version; -1 matches any. @default -1 */
+  version?: number;
+}
+
+export interface WatchOptions extends CallOptions {
+  /** A one-shot watch: a callback, or a OneShotWatch to await or iterate. */
+  watch?: Watcher | OneShotWatch;
+}
+
+export interface GetChildrenOptions extends WatchOptions {
+  /** Also return the parent's Stat. @default false */
+  withStat?: boolean;
+}
+
+export interface AddWatchOptions extends CallOptions {
+  /** Deliver events to this callback instead of iterating the returned watch. */
+  listener?: Watcher;
+  /** Events buffered for an iterating consumer before it gets an OverflowError. @default 1024 */
+  bufferSize?: number;
+}
+
+export interface RemoveWatchesOptions extends CallOptions {
+  /** Only remove the local watchers; do not ask the server. @default false */
+  local?: boolean;
+}
+
+/** One operation of `multi`. */
+export type MultiOp =
+  | { op: 'create'; path: string; data?: Data | null; acl?: readonly Acl[]; mode?: CreateMode; ttlMs?: number }
+  | { op: 'delete'; path: string; version?: number }
+  | { op: 'setData'; path: string; data: Data | null; version?: number }
+  | { op: 'check'; path: string; version: number };
+
+/** What each op of a successful `multi` returned. */
+export type MultiResult =
+  | { op: 'create'; path: string; stat: Stat }
+  | { op: 'delete' }
+  | { op: 'setData'; stat: Stat }
+  | { op: 'check' };
+
+/** The error of a failed `multi`: the failing op's typed error, plus every op's code. */
+export interface MultiError extends WardenError {
+  /** index of the op that failed */
+  failedOp: number;
+  /** per op: 'OK' for the ops before the failing one, its code, then 'RUNTIMEINCONSISTENCY' */
+  results: Array<{ code: string; errno: number }>;
+}
+
+export type MultiReadOp = { op: 'getData'; path: string } | { op: 'getChildren'; path: string };
+export type MultiReadResult =
+  | { op: 'getData'; data: Buffer; stat: Stat }
+  | { op: 'getChildren'; children: string[]; stat: Stat }
+  | { op: 'error'; error: WardenError };
+
+const RETRY_MIN_MS = 10;
+const RETRY_MAX_MS = 500;
+
+function bytes(data: Data | null | undefined, method: string): Uint8Array {
+  if (data === null || data === undefined) return new Uint8Array(0);
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError(`${method}(): data must be a Uint8Array, a string or null`);
+}
+
+function checkPath(method: string, path: unknown, name = 'path'): asserts path is string {
+  if (typeof path !== 'string') throw new TypeError(`${method}(): \`${name}\` must be a string, got ${typeof path}`);
+}
+
+function checkVersion(method: string, version: unknown): number {
+  if (version === undefined) return -1;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < -1) throw new TypeError(`${method}(): option \`version\` must be an integer >= -1`);
+  return version;
+}
+
+function checkMode(method: string, mode: unknown): CreateMode {
+  if (mode === undefined) return 'persistent';
+  if (typeof mode !== 'string' || !(CREATE_MODES as readonly string[]).includes(mode)) {
+    throw new TypeError(`${method}(): option \`mode\` must be one of ${CREATE_MODES.join(', ')}`);
+  }
+  return mode as CreateMode;
+}
+
+function checkTtl(method: string, mode: CreateMode, ttlMs: unknown): number {
+  const ttl = mode === 'persistentWithTtl' || mode === 'persistentSequentialWithTtl';
+  if (ttlMs === undefined) return 0;
+  if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 0) throw new TypeError(`${method}(): option \`ttlMs\` must be a non-negative integer`);
+  if (!ttl && ttlMs !== 0) throw new TypeError(`${method}(): option \`ttlMs\` is only for the TTL modes`);
+  return ttlMs;
+}
+
+function checkAcl(method: string, acl: unknown): readonly Acl[] {
+  if (acl === undefined) return Acls.OPEN_ACL_UNSAFE;
+  if (!Array.isArray(acl)) throw new TypeError(`${method}(): option \`acl\` must be an array of { perms, id: { scheme, id } }`);
+  for (const a of acl as unknown[]) {
+    const e = a as Acl | null;
+    if (!e || typeof e.perms !== 'number' || !e.id || typeof e.id.scheme !== 'string' || typeof e.id.id !== 'string') {
+      throw new TypeError(`${method}(): option \`acl\` has an entry that is not { perms: number, id: { scheme: string, id: string } }`);
+    }
+  }
+  return acl as Acl[];
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** Throws the typed error of a reply that carries one. */
+function ok(msg: Response, path: string | undefined): Response {
+  if (msg.err !== Code.OK) throw errorFromCode(msg.err, msg.message, path === undefined ? {} : { path });
+  return msg;
+}
+
+/**
+ * A Warden client: one session, many requests in flight. Create it with `connect()`.
+ *
+ * @example
+ * const client = await connect({ servers: 'localhost:2181' });
+ * await client.create('/app', 'hello');
+ * const { data } = await client.getData('/app');
+ * await client.close();
+ */
+export class Client {
+  /** @internal */
+  private readonly session: Session;
+  /** This client's id, used to name protected nodes (`_c_<clientId>-...`). */
+  readonly clientId: string = randomUUID();
+
+  /** @internal use connect() */
+  constructor(private readonly options: ResolvedOptions) {
+    this.session = new Session(options);
+  }
+
+  /** @internal */
+  async start(): Promise<void> {
+    await this.session.start();
+  }
+
+  // ------------------------------------------------------------------ session facts
+
+  /** The session id (0n before the first handshake). */
+  get sessionId(): bigint {
+    return this.session.id;
+  }
+  /** The session password: with `sessionId`, lets another client resume this session. */
+  get sessionPassword(): Uint8Array {
+    return this.session.sessionPassword;
+  }
+  /** The session timeout the server granted. */
+  get sessionTimeoutMs(): number {
+    return this.session.sessionTimeoutMs;
+  }
+  /** The highest zxid this client has seen (responses, events, pongs). */
+  get lastZxid(): bigint {
+    return this.session.lastZxid;
+  }
+  /** 'connecting', 'connected', 'disconnected', 'closing', 'expired' or 'closed'. */
+  get state(): ClientState {
+    return this.session.state;
+  }
+  /** `host:port` of the server this client is connected to, if it is. */
+  get server(): string | undefined {
+    return this.session.currentServer;
+  }
+  /** When the connection was lost (ms since the epoch), while disconnected. */
+  get disconnectedAtMs(): number | undefined {
+    return this.session.disconnectedAtMs;
+  }
+  /** How long the client has been disconnected (monotonic ms), while it is. */
+  get disconnectedForMs(): number | undefined {
+    return this.session.disconnectedForMs;
+  }
+  /** Calls in flight or waiting for a connection. */
+  get pendingRequests(): number {
+    return this.session.pendingRequests;
+  }
+
+  // ------------------------------------------------------------------ states
+
+  /**
+   * Calls `listener` on every connection-state change. Returns a function that removes it.
+   * @example
+   * client.on('state', (e) => { if (e.state === 'expired') process.exit(1); });
+   */
+  on(event: 'state', listener: StateListener): () => void {
+    if (event !== 'state') throw new TypeError(`on(): unknown event ${String(event)}; only 'state'`);
+    if (typeof listener !== 'function') throw new TypeError('on(): `listener` must be a function');
+    return this.session.states.on(listener);
+  }
+
+  /**
+   * Connection-state changes as an async iterable; it ends after `expired` or `closed`.
+   * Breaking out of the loop unsubscribes.
+   * @example
+   * for await (const { state } of client.states()) console.log(state);
+   */
+  states(opts: { bufferSize?: number; signal?: AbortSignal } = {}): AsyncIterableIterator<StateEvent> {
+    const size = opts.bufferSize ?? 64;
+    if (!Number.isInteger(size) || size < 1) throw new TypeError('states(): option `bufferSize` must be a positive integer');
+    const stream: EventStream<StateEvent> = this.session.states.stream(size);
+    if (opts.signal) {
+      const onAbort = (): void => void stream.return();
+      if (opts.signal.aborted) onAbort();
+      else opts.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    return stream;
+  }
+
+  /**
+   * Resolves once the client is connected (at once if it is), rejects if the session ends
+   * first or the call's signal/timeout fires.
+   */
+  async waitForConnected(opts: CallOptions = {}): Promise<void> {
+    checkCallOptions('waitForConnected', opts);
+    if (this.session.state === 'connected') return;
+    if (this.session.state === 'expired' || this.session.state === 'closed') throw errorFromCode(Code.SESSIONEXPIRED, `the client is ${this.session.state}`);
+    const signal = this.callSignal(opts);
+    await new Promise<void>((resolve, reject) => {
+      const off = this.session.states.on((e) => {
+        if (e.state === 'connected' || e.state === 'reconnected') done();
+        else if (e.state === 'expired' || e.state === 'closed') done(errorFromCode(Code.SESSIONEXPIRED, `the client is ${e.state}`));
+      });
+      const onAbort = (): void => done(signal?.reason);
+      const done = (err?: unknown): void => {
+        off();
+        signal?.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private callSignal(opts: CallOptions | undefined): AbortSignal | undefined {
+    return opts?.signal;
+  }
+
+  private timeoutOf(opts: CallOptions | undefined): number {
+    return opts?.timeoutMs ?? this.options.requestTimeoutMs;
+  }
+
+  /** Sends once; for writes and for calls that must not repeat. */
+  private once<T>(op: RequestOp, opts: CallOptions | undefined, complete: (msg: Response) => T): Promise<T> {
+    return this.session.submit(op, complete, opts?.signal, this.timeoutOf(opts));
+  }
+
+  /** Sends, and sends again after a retryable failure (connection loss, busy server). */
+  private retrying<T>(op: RequestOp, opts: CallOptions | undefined, complete: (msg: Response) => T): Promise<T> {
+    const timeoutMs = this.timeoutOf(opts);
+    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
+    return pRetry(() => this.session.submit(op, complete, opts?.signal, deadline > 0 ? Math.max(1, deadline - Date.now()) : 0), {
+      retries: this.options.readRetries,
+      minTimeout: RETRY_MIN_MS,
+      maxTimeout: RETRY_MAX_MS,
+      factor: 2,
+      signal: opts?.signal,
+      shouldRetry: ({ error }) => isRetryable(error) && (deadline === 0 || Date.now() < deadline),
+    });
+  }
+
+  /** Registers a one-shot watch locally; called in frame order with the reply. */
+  private register(kind: OneShotKind, path: string, watch: Watcher | OneShotWatch): void {
+    if (watch instanceof OneShotWatch) {
+      const w = watch.watcher;
+      watch.bind(() => this.session.watches.remove(kind, path, w));
+      this.session.watches.add(kind, path, w);
+    } else {
+      this.session.watches.add(kind, path, watch);
+    }
+  }
+
+  private checkWatch(method: string, watch: unknown): void {
+    if (watch !== undefined && typeof watch !== 'function' && !(watch instanceof OneShotWatch)) {
+      throw new TypeError(`${method}(): option \`watch\` must be a function or a OneShotWatch`);
+    }
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  /**
+   * Creates a node and returns its actual path (with the 10-digit suffix for sequential
+   * modes) and its Stat.
+   * @example
+   * const { path } = await client.create('/jobs/job-', payload, { mode: 'persistentSequential' });
+   */
+  async create(path: string, data?: Data | null, opts: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
+    checkPath('create', path);
+    checkCallOptions('create', opts);
+    const mode = checkMode('create', opts.mode);
+    const spec = { op: 'create' as const, path, data: bytes(data, 'create'), acl: checkAcl('create', opts.acl), mode, ttlMs: checkTtl('create', mode, opts.ttlMs) };
+    if (!opts.protected) return this.once(spec, opts, (msg) => this.createResult(msg, path));
+    return this.protectedCreate(spec, opts);
+  }
+
+  private createResult(msg: Response, path: string): { path: string; stat: Stat } {
+    ok(msg, path);
+    return { path: msg.body.create?.path ?? path, stat: decodeStat(msg.body.create?.stat) };
+  }
+
+  private async protectedCreate(spec: Extract<RequestOp, { op: 'create' }>, opts: CreateOptions): Promise<{ path: string; stat: Stat }> {
+    const parent = parentOf(spec.path);
+    const marker = `_c_${this.clientId}-`;
+    const name = spec.path.slice(parent === '/' ? 1 : parent.length + 1);
+    const full = `${parent === '/' ? '' : parent}/${marker}${name}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once({ ...spec, path: full }, opts, (msg) => this.createResult(msg, full));
+      } catch (e) {
+        if (!(e instanceof WardenError && e.outcomeUnknown) || attempt >= this.options.readRetries) throw e;
+        const children = await this.getChildren(parent, { signal: opts.signal, timeoutMs: opts.timeoutMs });
+        const mine = children.find((c) => c.startsWith(marker) && c.slice(marker.length).startsWith(name));
+        if (mine !== undefined) {
+          const path = `${parent === '/' ? '' : parent}/${mine}`;
+          const stat = await this.exists(path, { signal: opts.signal, timeoutMs: opts.timeoutMs });
+          if (stat) return { path, stat };
+        }
+      }
+    }
+  }
+
+  /**
+   * Deletes a node. `version` (default -1, any) must match the node's version.
+   * @example
+   * await client.delete('/app/lock', { version: stat.version });
+   */
+  async delete(path: string, opts: VersionOptions = {}): Promise<void> {
+    checkPath('delete', path);
+    checkCallOptions('delete', opts);
+    return this.once({ op: 'delete', path, version: checkVersion('delete', opts.version) }, opts, (msg) => {
+      ok(msg, path);
+    });
+  }
+
+  /**
+   * The node's Stat, or null when it does not exist. `watch` fires on its creation,
+   * deletion or data change.
+   */
+  async exists(path: string, opts: WatchOptions = {}): Promise<Stat | null> {
+    checkPath('exists', path);
+    checkCallOptions('exists', opts);
+    this.checkWatch('exists', opts.watch);
+    const watch = opts.watch;
+    return this.retrying({ op: 'exists', path, watch: watch !== undefined }, opts, (msg) => {
+      ok(msg, path);
+      const s = msg.body.stat?.stat;
+      if (watch) this.register(s ? 'data' : 'exist', path, watch);
+      return s ? decodeStat(s) : null;
+    });
+  }
+
+  /**
+   * The node's data and Stat. `watch` fires on its data change or deletion.
+   * @example
+   * const { data, stat } = await client.getData('/config', { watch: (e) => reload(e) });
+   */
+  async getData(path: string, opts: WatchOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
+    checkPath('getData', path);
+    checkCallOptions('getData', opts);
+    this.checkWatch('getData', opts.watch);
+    const watch = opts.watch;
+    return this.retrying({ op: 'getData', path, watch: watch !== undefined }, opts, (msg) => {
+      ok(msg, path);
+      if (watch) this.register('data', path, watch);
+      return { data: toBuffer(msg.body.getData?.data), stat: decodeStat(msg.body.getData?.stat) };
+    });
+  }
+
+  /**
+   * Replaces the node's data if `version` matches (default -1, any); returns the new Stat.
+   */
+  async setData(path: string, data: Data | null, opts: VersionOptions = {}): Promise<Stat> {
+    checkPath('setData', path);
+    checkCallOptions('setData', opts);
+    return this.once({ op: 'setData', path, data: bytes(data, 'setData'), version: checkVersion('setData', opts.version) }, opts, (msg) => {
+      ok(msg, path);
+      return decodeStat(msg.body.stat?.stat);
+    });
+  }
+
+  /**
+   * The node's children, sorted by name; with `withStat`, also the node's Stat. `watch`
+   * fires when a child is added or removed, or the node is deleted.
+   */
+  getChildren(path: string, opts?: GetChildrenOptions & { withStat?: false }): Promise<string[]>;
+  getChildren(path: string, opts: GetChildrenOptions & { withStat: true }): Promise<{ children: string[]; stat: Stat }>;
+  async getChildren(path: string, opts: GetChildrenOptions = {}): Promise<string[] | { children: string[]; stat: Stat }> {
+    checkPath('getChildren', path);
+    checkCallOptions('getChildren', opts);
+    this.checkWatch('getChildren', opts.watch);
+    const watch = opts.watch;
+    return this.retrying({ op: 'getChildren', path, watch: watch !== undefined }, opts, (msg) => {
+      ok(msg, path);
+      if (watch) this.register('child', path, watch);
+      const children = msg.body.getChildren?.children ?? [];
+      return opts.withStat ? { children, stat: decodeStat(msg.body.getChildren?.stat) } : children;
+    });
+  }
+
+  /** How many nodes are below `path` (all descendants, not only children). */
+  async getAllChildrenNumber(path: string, opts: CallOptions = {}): Promise<number> {
+    checkPath('getAllChildrenNumber', path);
+    checkCallOptions('getAllChildrenNumber', opts);
+    return this.retrying({ op: 'getAllChildrenNumber', path }, opts, (msg) => ok(msg, path).body.count?.count ?? 0);
+  }
+
+  /** This session's ephemeral nodes under `prefixPath` (default: all). */
+  async getEphemerals(prefixPath = '/', opts: CallOptions = {}): Promise<string[]> {
+    checkPath('getEphemerals', prefixPath, 'prefixPath');
+    checkCallOptions('getEphemerals', opts);
+    return this.retrying({ op: 'getEphemerals', prefixPath }, opts, (msg) => ok(msg, prefixPath).body.paths?.paths ?? []);
+  }
+
+  /** Waits until the connected server has everything the leader committed before it. */
+  async sync(path = '/', opts: CallOptions = {}): Promise<void> {
+    checkPath('sync', path);
+    checkCallOptions('sync', opts);
+    return this.retrying({ op: 'sync', path }, opts, (msg) => {
+      ok(msg, path);
+    });
+  }
+
+  /**
+   * Applies all ops or none. Resolves with each op's result; rejects with the failing op's
+   * typed error, which also carries `failedOp` and every op's code (`results`).
+   * @example
+   * await client.multi([
+   *   { op: 'check', path: '/cfg', version: 3 },
+   *   { op: 'setData', path: '/cfg', data: 'v4' },
+   *   { op: 'create', path: '/cfg/history-', data: 'v4', mode: 'persistentSequential' },
+   * ]);
+   */
+  async multi(ops: readonly MultiOp[], opts: CallOptions = {}): Promise<MultiResult[]> {
+    checkCallOptions('multi', opts);
+    if (!Array.isArray(ops)) throw new TypeError('multi(): `ops` must be an array');
+    const specs: MultiOpSpec[] = ops.map((o: MultiOp, i): MultiOpSpec => {
+      const where = `multi(): ops[${i}]`;
+      checkPath(where, o?.path);
+      switch (o.op) {
+        case 'create': {
+          const mode = checkMode(where, o.mode);
+          return { op: 'create', path: o.path, data: bytes(o.data, where), acl: checkAcl(where, o.acl), mode, ttlMs: checkTtl(where, mode, o.ttlMs) };
+        }
+        case 'delete':
+          return { op: 'delete', path: o.path, version: checkVersion(where, o.version) };
+        case 'setData':
+          return { op: 'setData', path: o.path, data: bytes(o.data, where), version: checkVersion(where, o.version) };
+        case 'check':
+          return { op: 'check', path: o.path, version: checkVersion(where, o.version) };
+        default:
+          throw new TypeError(`${where}: \`op\` must be create, delete, setData or check`);
+      }
+    });
+    return this.once({ op: 'multi', ops: specs }, opts, (msg) => {
+      const results = msg.body.multi?.results ?? [];
+      if (msg.err !== Code.OK) {
+        const codes = results.map((r) => r.err ?? 0);
+        let failed = codes.findIndex((c) => c !== Code.OK && c !== Code.RUNTIMEINCONSISTENCY);
+        if (failed < 0) failed = codes.findIndex((c) => c !== Code.OK);
+        const err = errorFromCode(msg.err, msg.message, failed >= 0 && specs[failed] ? { path: specs[failed]!.path } : {}) as MultiError;
+        err.failedOp = failed;
+        err.results = codes.map((c) => ({ code: c === Code.OK ? 'OK' : errorFromCode(c, '').code, errno: c }));
+        throw err;
+      }
+      return results.map((r, i): MultiResult => {
+        const spec = specs[i]!;
+        switch (spec.op) {
+          case 'create':
+            return { op: 'create', path: r.create?.path ?? spec.path, stat: decodeStat(r.create?.stat) };
+          case 'setData':
+            return { op: 'setData', stat: decodeStat(r.stat?.stat) };
+          default:
+            return { op: spec.op };
+        }
+      });
+    });
+  }
+
+  /**
+   * Several reads answered together from one state of the tree. Never throws for one op:
+   * each result is the data, the children, or that op's error.
+   */
+  async multiRead(ops: readonly MultiReadOp[], opts: CallOptions = {}): Promise<MultiReadResult[]> {
+    checkCallOptions('multiRead', opts);
+    if (!Array.isArray(ops)) throw new TypeError('multiRead(): `ops` must be an array');
+    const specs: ReadOpSpec[] = ops.map((o: MultiReadOp, i) => {
+      checkPath(`multiRead(): ops[${i}]`, o?.path);
+      if (o.op !== 'getData' && o.op !== 'getChildren') throw new TypeError(`multiRead(): ops[${i}].op must be getData or getChildren`);
+      return { op: o.op, path: o.path };
+    });
+    return this.retrying({ op: 'multiRead', ops: specs }, opts, (msg) => {
+      ok(msg, undefined);
+      return (msg.body.multiRead?.results ?? []).map((r, i): MultiReadResult => {
+        const path = specs[i]?.path;
+        if ((r.err ?? 0) !== Code.OK) return { op: 'error', error: errorFromCode(r.err ?? 0, '', path === undefined ? {} : { path }) };
+        if (r.getData) return { op: 'getData', data: toBuffer(r.getData.data), stat: decodeStat(r.getData.stat) };
+        return { op: 'getChildren', children: r.getChildren?.children ?? [], stat: decodeStat(r.getChildren?.stat) };
+      });
+    });
+  }
+
+  /** The node's ACL and Stat. */
+  async getACL(path: string, opts: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
+    checkPath('getACL', path);
+    checkCallOptions('getACL', opts);
+    return this.retrying({ op: 'getACL', path }, opts, (msg) => {
+      ok(msg, path);
+      return { acl: decodeAcl(msg.body.getAcl?.acl), stat: decodeStat(msg.body.getAcl?.stat) };
+    });
+  }
+
+  /** Replaces the node's ACL if `version` (the aversion; default -1, any) matches. */
+  async setACL(path: string, acl: readonly Acl[], opts: VersionOptions = {}): Promise<Stat> {
+    checkPath('setACL', path);
+    checkCallOptions('setACL', opts);
+    return this.once({ op: 'setACL', path, acl: checkAcl('setACL', acl), version: checkVersion('setACL', opts.version) }, opts, (msg) => {
+      ok(msg, path);
+      return decodeStat(msg.body.stat?.stat);
+    });
+  }
+
+  /**
+   * A persistent watch on `path` ('persistent': the node's data, creation, deletion and
+   * children changes) or on the whole subtree ('persistentRecursive': every node's
+   * creation, deletion and data change). Iterate the result, or pass `listener`.
+   */
+  async addWatch(path: string, mode: AddWatchMode, opts: AddWatchOptions = {}): Promise<PersistentWatch> {
+    checkPath('addWatch', path);
+    checkCallOptions('addWatch', opts);
+    if (mode !== 'persistent' && mode !== 'persistentRecursive') throw new TypeError("addWatch(): `mode` must be 'persistent' or 'persistentRecursive'");
+    if (opts.listener !== undefined && typeof opts.listener !== 'function') throw new TypeError('addWatch(): option `listener` must be a function');
+    const bufferSize = opts.bufferSize ?? 1024;
+    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new TypeError('addWatch(): option `bufferSize` must be a positive integer');
+    let handle: PersistentWatch | undefined;
+    handle = new PersistentWatch(path, mode, opts.listener, bufferSize, async () => {
+      if (!handle) return;
+      const last = this.session.watches.remove(mode, path, handle.watcher);
+      if (!last || this.session.state === 'closed' || this.session.state === 'expired' || this.session.state === 'closing') return;
+      try {
+        await this.once({ op: 'removeWatches', path, type: mode }, {}, () => undefined);
+      } catch {
+        // Best effort: the server drops the watch with the connection anyway.
+      }
+    });
+    const watcher = handle.watcher;
+    await this.retrying({ op: 'addWatch', path, mode }, opts, (msg) => {
+      ok(msg, path);
+      this.session.watches.add(mode, path, watcher);
+    });
+    return handle;
+  }
+
+  /**
+   * Removes this session's watches of `type` on `path`, at the server and locally; each
+   * local watcher gets a DataWatchRemoved/ChildWatchRemoved/PersistentWatchRemoved event.
+   * Fails with NoWatcherError when there was none.
+   */
+  async removeWatches(path: string, type: WatcherType, opts: RemoveWatchesOptions = {}): Promise<void> {
+    checkPath('removeWatches', path);
+    checkCallOptions('removeWatches', opts);
+    if (!['children', 'data', 'any', 'persistent', 'persistentRecursive'].includes(type)) {
+      throw new TypeError("removeWatches(): `type` must be 'children', 'data', 'any', 'persistent' or 'persistentRecursive'");
+    }
+    const fire = (): number => {
+      const removed = this.session.watches.removeAll(path, type);
+      for (const [w, ev] of removed) this.session.callWatcher(w, { type: ev, path, zxid: this.lastZxid });
+      return removed.length;
+    };
+    if (opts.local) {
+      if (fire() === 0) throw errorFromCode(Code.NOWATCHER, 'no local watcher', { path });
+      return;
+    }
+    await this.once({ op: 'removeWatches', path, type }, opts, (msg) => {
+      ok(msg, path);
+      fire();
+    });
+  }
+
+  /**
+   * Adds an identity to this connection (and to every later one of this session).
+   * @example
+   * await client.addAuth('digest', 'alice:secret');
+   */
+  async addAuth(scheme: string, auth: Data, opts: CallOptions = {}): Promise<void> {
+    if (typeof scheme !== 'string') throw new TypeError('addAuth(): `scheme` must be a string');
+    checkCallOptions('addAuth', opts);
+    const b = bytes(auth, 'addAuth');
+    await this.retrying({ op: 'addAuth', scheme, auth: b }, opts, (msg) => {
+      ok(msg, undefined);
+      this.session.rememberAuth(scheme, b);
+    });
+  }
+
+  /** The identities the server sees for this connection (ip, digest, super...). */
+  async whoAmI(opts: CallOptions = {}): Promise<ClientIdentity[]> {
+    checkCallOptions('whoAmI', opts);
+    return this.retrying({ op: 'whoAmI' }, opts, (msg) => decodeIdentities(ok(msg, undefined).body.whoAmI?.identities));
+  }
+
+  /**
+   * Ends the session: its ephemeral nodes are deleted at once and its watchers get a final
+   * `None`/'closed' event. Idempotent. When disconnected, only the local side closes (the
+   * server expires the session after its timeout).
+   */
+  close(opts: { timeoutMs?: number } = {}): Promise<void> {
+    return this.session.close(opts.timeoutMs);
+  }
+
+  /** `await using client = await connect(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Connects to a Warden ensemble and opens a session. Resolves once the first server has
+ * answered the handshake; rejects (after trying every server until `connectTimeoutMs`) with
+ * the last refusal or a ConnectionLossError. Invalid options throw a TypeError naming them.
+ *
+ * @example
+ * import { connect } from 'warden';
+ * const client = await connect({ servers: 'localhost:2181', sessionTimeoutMs: 10_000 });
+ */
+export async function connect(options: ConnectOptions): Promise<Client> {
+  const client = new Client(resolveOptions(options));
+  await client.start();
+  return client;
+}
+
+export type { ClientState };

@@ -1,0 +1,60 @@
+/**
+ * Connection-state reporting: the events a session goes through and the fan-out to
+ * listeners (callbacks) and to `for await` consumers (bounded streams).
+ *
+ *   connected     the first handshake succeeded (a new or resumed session)
+ *   disconnected  the stream broke; the session lives on at the server for its timeout
+ *   reconnected   the session was resumed on a server of the list (watches re-sent)
+ *   expired       the server says the session is gone: its ephemerals and watches too (final)
+ *   closed        close() ended the session (final)
+ */
+import { EventStream } from './event-stream.js';
+import type { ConnectionState } from './types.js';
+
+export interface StateEvent {
+  state: ConnectionState;
+  /** The session's id (0n before the first handshake). */
+  sessionId: bigint;
+  /** The negotiated session timeout. */
+  sessionTimeoutMs: number;
+  /** `host:port` of the server the client is connected to, if any. */
+  server: string | undefined;
+  /** The last zxid the client has seen. */
+  lastZxid: bigint;
+  /** For `disconnected`: when the connection was lost (ms since the epoch). */
+  disconnectedAtMs?: number;
+  /** For `expired`/`closed`: why, when not a plain close(). */
+  reason?: Error;
+}
+
+export type StateListener = (event: StateEvent) => void;
+
+export class StateHub {
+  private readonly listeners = new Set<StateListener>();
+  private readonly streams = new Set<EventStream<StateEvent>>();
+
+  on(listener: StateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stream(bufferSize: number): EventStream<StateEvent> {
+    const s: EventStream<StateEvent> = new EventStream<StateEvent>('connection state', bufferSize, () => this.streams.delete(s));
+    this.streams.add(s);
+    return s;
+  }
+
+  emit(event: StateEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch (e) {
+        process.emitWarning(`a connection-state listener threw: ${(e as Error).message}`, 'WardenListenerWarning');
+      }
+    }
+    for (const s of [...this.streams]) s.push(event);
+    if (event.state === 'expired' || event.state === 'closed') {
+      for (const s of [...this.streams]) s.end();
+    }
+  }
+}
