@@ -104,8 +104,6 @@ async function start(args: string[]): Promise<number> {
     process.stderr.write(`warden: cannot start: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`Warden listening for clients on ${server.clientHost}:${server.clientPort}\n`);
-
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
@@ -122,6 +120,9 @@ async function start(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Only now: whoever waits for this line may signal us at once, and a SIGTERM that came
+    // before the handlers would kill the process instead of stopping it cleanly.
+    process.stdout.write(`Warden listening for clients on ${server.clientHost}:${server.clientPort}\n`);
   });
   return fatal ? 1 : 0;
 }
