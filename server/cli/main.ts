@@ -1,33 +1,55 @@
 /**
- * The `warden` command line. `warden start [--config zoo.cfg]` runs a server in the
- * foreground; later commands (stop, status, shell, log/snapshot tools) join here.
- * Exit codes: 0 ok, 1 the server could not start or failed, 2 a usage error.
+ * The `warden` command line: the zkServer.sh verbs (start, stop, restart, status), the
+ * zkCli.sh shell, and the storage inspection tools. Each subcommand has --help.
+ * Exit codes: 0 ok, 1 the command failed (server not running, damage found, cannot start),
+ * 2 a usage error.
  */
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/server-config.js';
-import { createLogger, parseLogLevel } from '../base/log.js';
-import { startServer, WARDEN_VERSION } from '../cluster/server.js';
+import { WARDEN_VERSION } from '../cluster/server.js';
+import { CommandError, UsageError } from './args.js';
+import { restart, RESTART_HELP, status, STATUS_HELP, stop, STOP_HELP } from './control.js';
+import { LOG_HELP, logTool, SNAPSHOT_HELP, snapshotTool } from './inspect-tools.js';
+import { start, START_HELP } from './start.js';
 
 const HELP = `Usage: warden <command> [options]
 
-Commands:
-  start [--config <zoo.cfg>]   run a server in the foreground (no config: standalone,
-                               client port 2181, data in ./data)
-  version                      print the version
-  help [command]               show help
+Server (like zkServer.sh):
+  start [--config <zoo.cfg>] [--foreground]   start a server (in the background unless
+                                              --foreground); no config: standalone on
+                                              port 2181 with data in ./data
+  stop [--config <zoo.cfg>]                   stop it gracefully
+  restart [--config <zoo.cfg>]                stop, then start
+  status [--config <zoo.cfg>] [--server h:p]  print Mode (standalone, leader, follower,
+                                              observer), zxid and client port; exit 1
+                                              when not running
+
+Storage tools:
+  log dump|verify <file>                      print or check a txn log segment
+  snapshot dump|verify <file>                 print or check a snapshot
+
+Other:
+  version                                     print the version
+  help [command]                              help for a command
 
 Environment: WARDEN_LOG_LEVEL=debug|info|warn|error (default info)
 `;
 
-const START_HELP = `Usage: warden start [--config <zoo.cfg>] [--log-level <level>]
+const HELPS: Record<string, string> = {
+  start: START_HELP,
+  stop: STOP_HELP,
+  restart: RESTART_HELP,
+  status: STATUS_HELP,
+  log: LOG_HELP,
+  snapshot: SNAPSHOT_HELP,
+};
 
-Runs a Warden server in the foreground until SIGTERM or SIGINT (a second signal exits at once).
-  -c, --config <file>     a ZooKeeper-style zoo.cfg; without it: standalone on defaults
-      --log-level <level> debug, info, warn or error
-  -h, --help              this help
-`;
-
-class UsageError extends Error {}
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  start,
+  stop,
+  restart,
+  status,
+  log: logTool,
+  snapshot: snapshotTool,
+};
 
 export async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -36,93 +58,32 @@ export async function run(argv: string[]): Promise<number> {
       case undefined:
       case 'help':
       case '--help':
-      case '-h':
-        process.stdout.write(rest[0] === 'start' ? START_HELP : HELP);
+      case '-h': {
+        const topic = rest[0];
+        if (topic !== undefined && HELPS[topic] === undefined) throw new UsageError(`no help for unknown command "${topic}"`, HELP);
+        process.stdout.write(topic === undefined ? HELP : HELPS[topic]!);
         return 0;
+      }
       case 'version':
       case '--version':
+      case '-v':
         process.stdout.write(`warden ${WARDEN_VERSION}\n`);
         return 0;
-      case 'start':
-        return await start(rest);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+      default: {
+        const handler = COMMANDS[command];
+        if (!handler) throw new UsageError(`unknown command "${command}"`, HELP);
+        return await handler(rest);
+      }
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`warden: ${e.message}\n${HELP}`);
+      process.stderr.write(`warden: ${e.message}\n\n${e.help ?? HELP}`);
       return 2;
     }
-    throw e;
-  }
-}
-
-async function start(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(START_HELP);
-    return 0;
-  }
-  const log = createLogger({ level: parseLogLevel(values['log-level'] ?? process.env.WARDEN_LOG_LEVEL) });
-  let config;
-  try {
-    config = loadConfig(values.config);
-  } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof CommandError) {
       process.stderr.write(`warden: ${e.message}\n`);
-      return 1;
+      return e.exitCode;
     }
     throw e;
   }
-  for (const w of config.warnings) log.warn(w);
-
-  let fatal: Error | undefined;
-  let server;
-  try {
-    server = await startServer(config, log, {
-      onFatal: (err) => {
-        fatal = err;
-        process.stderr.write(`warden: fatal: ${err.message}\n`);
-        process.exit(1);
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`warden: cannot start: ${(e as Error).message}\n`);
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      if (signals > 1) {
-        process.stderr.write(`warden: second ${sig}; exiting now\n`);
-        process.exit(1);
-      }
-      log.info('shutting down', { signal: sig });
-      void server.close().then(resolve, (e: Error) => {
-        log.error('shutdown failed', { error: e.message });
-        resolve();
-      });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    // Only now: whoever waits for this line may signal us at once, and a SIGTERM that came
-    // before the handlers would kill the process instead of stopping it cleanly.
-    process.stdout.write(`Warden listening for clients on ${server.clientHost}:${server.clientPort}\n`);
-  });
-  return fatal ? 1 : 0;
 }

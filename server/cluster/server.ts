@@ -32,28 +32,47 @@ import { DataTree } from '../tree/data-tree.js';
 import { decodeTxnEntry, encodeTxnEntry } from '../tree/txn-codec.js';
 import type { SessionId, TxnEntry } from '../tree/types.js';
 import { WatchManager } from '../watch/watch-manager.js';
+import type { ServerView } from '../admin/server-view.js';
+import { NULL_SERVER_METRICS, type ServerMetrics } from '../base/server-metrics.js';
+import { ConnectionStats } from '../rpc/connection-stats.js';
+import { describeServer, fsyncObserver } from './server-view.js';
 
 export const WARDEN_VERSION = '0.1.0';
 
 export interface RunningServer {
   readonly clientHost: string;
   readonly clientPort: number;
+  /** the TLS client port, when secureClientPort is configured */
+  readonly secureClientPort?: number;
   status(): ServerStatus;
+  /** read-only view for the admin server and metrics */
+  readonly view: ServerView;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   /** Called once when the server cannot go on safely (disk write or fsync failed). */
   onFatal?: (err: Error) => void;
+  /** where the runtime reports what it does (server/admin exports it); default: nowhere */
+  metrics?: ServerMetrics;
 }
 
 /** How often session deadlines are checked. Finer than tickTime so expiry lands close to the timeout. */
 const EXPIRY_CHECK_MS = 50;
+/** How long a graceful shutdown waits for requests in flight to be answered. */
+const SHUTDOWN_DRAIN_MS = 5000;
 
 export async function startServer(config: ServerConfig, log: Logger, opts: StartOptions = {}): Promise<RunningServer> {
   const startedAt = performance.now();
+  const metrics = opts.metrics ?? NULL_SERVER_METRICS;
   const { storage, recovered } = await Storage.open(
-    { dataDir: config.dataDir, dataLogDir: config.dataLogDir, preAllocBytes: config.preAllocBytes, forceSync: config.forceSync },
+    {
+      dataDir: config.dataDir,
+      dataLogDir: config.dataLogDir,
+      preAllocBytes: config.preAllocBytes,
+      forceSync: config.forceSync,
+      onFsync: fsyncObserver(config.fsyncWarningThresholdMs, log, metrics),
+    },
     log,
   );
 
@@ -65,6 +84,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     await storage.close();
     throw e;
   }
+  metrics.databaseLoaded(performance.now() - startedAt, recovered.records.length);
+  let lastSnapshot = recovered.snapshot ? { zxid: recovered.snapshot.zxid, atMs: Date.now() } : undefined;
   log.info('recovered data tree', {
     zxid: formatZxid(tree.lastZxid),
     snapshot: recovered.snapshot ? formatZxid(recovered.snapshot.zxid) : 'none',
@@ -107,7 +128,11 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     const began = mono();
     storage
       .writeSnapshot(zxid, records)
-      .then(() => log.info('snapshot written', { zxid: formatZxid(zxid), reason, records: records.length, ms: Math.round(mono() - began) }))
+      .then(() => {
+        metrics.snapshotWritten(mono() - began);
+        lastSnapshot = { zxid, atMs: wall() };
+        log.info('snapshot written', { zxid: formatZxid(zxid), reason, records: records.length, ms: Math.round(mono() - began) });
+      })
       .catch((e: Error) => failStop(e))
       .finally(() => {
         snapshotting = false;
@@ -126,11 +151,14 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       maxSessionTimeoutMs: config.maxSessionTimeoutMs,
       propose(entry: TxnEntry) {
         if (fatal) return;
+        const payload = encodeTxnEntry(entry);
+        metrics.proposed(payload.length);
         storage
-          .append([{ zxid: entry.header.zxid, payload: encodeTxnEntry(entry) }])
+          .append([{ zxid: entry.header.zxid, payload }])
           .then(() => {
             if (fatal) return;
             pipeline.commit(entry, wall());
+            metrics.committed();
             if (++txnsSinceSnapshot >= nextSnapshotAt) takeSnapshot('snapCount');
           })
           .catch((e: Error) => failStop(e));
@@ -175,16 +203,18 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   );
 
   if (config.autopurgePurgeIntervalHours > 0) {
-    timers.push(
-      setInterval(() => {
-        storage
-          .purge(config.autopurgeSnapRetainCount)
-          .then((r) => {
-            if (r.removedFiles.length > 0) log.info('purged old snapshots and logs', { removed: r.removedFiles.length, kept: config.autopurgeSnapRetainCount });
-          })
-          .catch((e: Error) => log.warn('purge failed', { error: e.message }));
-      }, config.autopurgePurgeIntervalHours * 3_600_000),
-    );
+    // As ZooKeeper's DatadirCleanupManager: once at start-up, then every purgeInterval hours.
+    const purge = (): void => {
+      if (fatal || closing) return;
+      storage
+        .purge(config.autopurgeSnapRetainCount)
+        .then((r) => {
+          metrics.purged(r.removedFiles.length);
+          if (r.removedFiles.length > 0) log.info('purged old snapshots and logs', { removed: r.removedFiles.length, kept: config.autopurgeSnapRetainCount });
+        })
+        .catch((e: Error) => log.warn('purge failed', { error: e.message }));
+    };
+    timers.push(setTimeout(purge, 0), setInterval(purge, config.autopurgePurgeIntervalHours * 3_600_000));
   }
   for (const t of timers) t.unref();
 
@@ -202,6 +232,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     version: WARDEN_VERSION,
   });
 
+  const stats = new ConnectionStats(metrics, log);
   const grpc = await startGrpcServer({
     host: config.clientPortAddress,
     port: config.clientPort,
@@ -217,10 +248,13 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
         tracker.touch(id, mono());
       },
       serving: () => serving && !fatal && !closing,
+      stats,
     }),
     admin: createAdminHandlers(status),
   }).catch(async (e: Error) => {
     for (const t of timers) clearInterval(t);
+    // Nothing may report a failure after this: the start-up snapshot may still be in flight.
+    fatal ??= e;
     await storage.close();
     throw new Error(`cannot listen for clients on ${config.clientPortAddress}:${config.clientPort}: ${e.message}`);
   });
@@ -238,16 +272,34 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     startupMs: Math.round(mono() - startedAt),
   });
 
+  const view = describeServer({
+    config,
+    startedAtMs: Date.now(),
+    status,
+    serving: () => serving && !fatal && !closing,
+    tree,
+    watches,
+    stats,
+    tracker,
+    monoNowMs: mono,
+    lastSnapshot: () => lastSnapshot,
+  });
+
   return {
     clientHost: config.clientPortAddress,
     clientPort: grpc.port,
     status,
+    view,
     async close() {
       if (closing) return;
       closing = true;
       grpc.health.setStatus('', 'NOT_SERVING');
       grpc.health.setStatus(WARDEN_SERVICE_NAME, 'NOT_SERVING');
       for (const t of timers) clearInterval(t);
+      // Answer what is already in flight before cutting the streams; bounded, since a
+      // connected client may keep sending.
+      const drainUntil = mono() + SHUTDOWN_DRAIN_MS;
+      while (pipeline.outstandingRequests > 0 && !fatal && mono() < drainUntil) await new Promise((r) => setTimeout(r, 10));
       await grpc.shutdown(2000);
       // Appends already issued finish inside storage.close() before the files are closed.
       await storage.close();

@@ -44,8 +44,19 @@ export interface ServerConfig {
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
   metricsHttpPort?: number;
+  /** address the metricsProvider.httpPort listener binds (ZooKeeper's metricsProvider.httpHost) */
+  metricsHttpHost: string;
+  /** the admin HTTP server's port; undefined = no admin server (see admin.serverPort) */
   adminPort?: number;
   adminAddress: string;
+  /** an fsync slower than this is logged as a warning and counted */
+  fsyncWarningThresholdMs: number;
+  /** where `warden start` writes its log file; undefined = stderr in the foreground, dataDir when daemonized */
+  logDir?: string;
+  /** TLS client port (ZooKeeper: secureClientPort); needs ssl.certFile and ssl.keyFile */
+  secureClientPort?: number;
+  secureClientPortAddress?: string;
+  tls?: TlsFiles;
   superDigest?: string;
   extendedTypesEnabled: boolean;
   containerCheckIntervalMs: number;
@@ -54,6 +65,16 @@ export interface ServerConfig {
   limits: Limits;
   /** ZooKeeper keys accepted but without effect in Warden */
   warnings: string[];
+}
+
+/** PEM files for the TLS client port. */
+export interface TlsFiles {
+  certFile?: string;
+  keyFile?: string;
+  /** CA bundle that client certificates must chain to */
+  caFile?: string;
+  /** none: no client certificate asked; want: asked, optional; need: required */
+  clientAuth: 'none' | 'want' | 'need';
 }
 
 export class ConfigError extends Error {
@@ -71,7 +92,6 @@ export class ConfigError extends Error {
 /** ZooKeeper keys that mean nothing for Warden: accepted, reported as warnings. */
 const IGNORED_KEYS = new Set([
   '4lw.commands.whitelist',
-  'admin.enableServer',
   'admin.commandURL',
   'metricsProvider.className',
   'metricsProvider.exportJvmInfo',
@@ -99,6 +119,7 @@ interface Draft extends Omit<ServerConfig, 'dataLogDir' | 'minSessionTimeoutMs' 
   minSessionTimeoutMs?: number;
   maxSessionTimeoutMs?: number;
   peerTypeObserver?: boolean;
+  adminEnabled?: boolean;
 }
 
 function int(value: string, fail: (p: string) => never, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -140,6 +161,29 @@ const SETTERS: Record<string, Setter> = {
   'metricsProvider.httpPort': (c, v, f) => (c.metricsHttpPort = port(v, f, true)),
   'admin.serverPort': (c, v, f) => (c.adminPort = port(v, f, true)),
   'admin.serverAddress': (c, v, f) => (c.adminAddress = v.length > 0 ? v : f('must not be empty')),
+  'admin.enableServer': (c, v, f) => (c.adminEnabled = bool(v, f)),
+  'metricsProvider.httpHost': (c, v, f) => (c.metricsHttpHost = v.length > 0 ? v : f('must not be empty')),
+  'fsync.warningthresholdms': (c, v, f) => (c.fsyncWarningThresholdMs = int(v, f, 1)),
+  logDir: (c, v, f) => (c.logDir = v.length > 0 ? v : f('must not be empty')),
+  'zookeeper.log.dir': (c, v, f) => SETTERS.logDir!(c, v, f),
+  secureClientPort: (c, v, f) => (c.secureClientPort = port(v, f, true)),
+  secureClientPortAddress: (c, v, f) => (c.secureClientPortAddress = v.length > 0 ? v : f('must not be empty')),
+  'ssl.certFile': (c, v, f) => (tls(c).certFile = v.length > 0 ? v : f('must not be empty')),
+  'ssl.keyFile': (c, v, f) => (tls(c).keyFile = v.length > 0 ? v : f('must not be empty')),
+  'ssl.caFile': (c, v, f) => (tls(c).caFile = v.length > 0 ? v : f('must not be empty')),
+  // ZooKeeper's PEM key store: one file holding the private key and the certificate chain.
+  'ssl.keyStore.location': (c, v, f) => {
+    if (v.length === 0) f('must not be empty');
+    tls(c).certFile = v;
+    tls(c).keyFile = v;
+  },
+  'ssl.trustStore.location': (c, v, f) => (tls(c).caFile = v.length > 0 ? v : f('must not be empty')),
+  'ssl.keyStore.type': (_c, v, f) => (v.toUpperCase() === 'PEM' ? undefined : f(`Warden reads PEM files only, not ${v}`)),
+  'ssl.trustStore.type': (_c, v, f) => (v.toUpperCase() === 'PEM' ? undefined : f(`Warden reads PEM files only, not ${v}`)),
+  'ssl.clientAuth': (c, v, f) => {
+    const m = v.toLowerCase();
+    tls(c).clientAuth = m === 'none' || m === 'want' || m === 'need' ? m : f(`expected none, want or need, got "${v}"`);
+  },
   superDigest: (c, v, f) => (c.superDigest = /^[^:]+:[A-Za-z0-9+/]{27}=$/.test(v) ? v : f('expected user:base64(sha1(user:password))')),
   'zookeeper.DigestAuthenticationProvider.superDigest': (c, v, f) => SETTERS.superDigest!(c, v, f),
   'jute.maxbuffer': (c, v, f) => (c.limits.dataBytesMax = int(v, f, 1, 64 * 1024 * 1024)),
@@ -150,6 +194,10 @@ const SETTERS: Record<string, Setter> = {
   watchHistorySize: (c, v, f) => (c.limits.watchHistoryMax = int(v, f, 0)),
   peerType: (c, v, f) => (c.peerTypeObserver = v === 'observer' ? true : v === 'participant' ? false : f('expected observer or participant')),
 };
+
+function tls(c: Draft): TlsFiles {
+  return (c.tls ??= { clientAuth: 'none' });
+}
 
 function defaults(): Draft {
   return {
@@ -167,6 +215,8 @@ function defaults(): Draft {
     autopurgeSnapRetainCount: 3,
     autopurgePurgeIntervalHours: 0,
     adminAddress: '127.0.0.1',
+    metricsHttpHost: '0.0.0.0',
+    fsyncWarningThresholdMs: 1000,
     extendedTypesEnabled: true,
     containerCheckIntervalMs: 1000,
     servers: [],
@@ -289,8 +339,20 @@ function finish(
   }
   cfg.limits.connectionsPerAddressMax = cfg.maxClientCnxns;
   cfg.limits.outstandingRequestsMax = cfg.globalOutstandingLimit;
-  const out: ServerConfig = { ...cfg, dataDir, dataLogDir, minSessionTimeoutMs, maxSessionTimeoutMs };
+  // The admin server runs only when asked for: a port, or admin.enableServer=true (then
+  // ZooKeeper's 8080). admin.enableServer=false turns it off even with a port.
+  const adminPort = cfg.adminEnabled === false ? undefined : (cfg.adminPort ?? (cfg.adminEnabled === true ? 8080 : undefined));
+  const logDir = cfg.logDir === undefined ? undefined : resolve(cfg.logDir);
+  if (cfg.secureClientPort !== undefined && (cfg.tls?.certFile === undefined || cfg.tls.keyFile === undefined)) {
+    throw new ConfigError(file, 0, 'secureClientPort', 'needs ssl.certFile and ssl.keyFile (PEM), or ssl.keyStore.location (one PEM with key and certificate)');
+  }
+  if (cfg.tls?.clientAuth === 'need' && cfg.tls.caFile === undefined) {
+    throw new ConfigError(file, 0, 'ssl.clientAuth', 'need requires ssl.caFile (the CA client certificates must chain to)');
+  }
+  const tlsFiles = cfg.tls ? { ...cfg.tls, ...resolved(cfg.tls) } : undefined;
+  const out: ServerConfig = { ...cfg, dataDir, dataLogDir, minSessionTimeoutMs, maxSessionTimeoutMs, adminPort, logDir, tls: tlsFiles };
   delete (out as Draft).peerTypeObserver;
+  delete (out as Draft).adminEnabled;
   if (cfg.servers.length > 0) {
     const voters = cfg.servers.filter((s) => !s.observer);
     if (voters.length === 0) throw new ConfigError(file, 0, 'server.N', 'an ensemble needs at least one participant');
@@ -303,6 +365,14 @@ function finish(
       throw new ConfigError(join(dataDir, 'myid'), 1, 'myid', `${out.myid} matches no server.N line in ${file}`);
     }
   }
+  return out;
+}
+
+function resolved(t: TlsFiles): Partial<TlsFiles> {
+  const out: Partial<TlsFiles> = {};
+  if (t.certFile !== undefined) out.certFile = resolve(t.certFile);
+  if (t.keyFile !== undefined) out.keyFile = resolve(t.keyFile);
+  if (t.caFile !== undefined) out.caFile = resolve(t.caFile);
   return out;
 }
 

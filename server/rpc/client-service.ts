@@ -15,6 +15,7 @@ import type { Logger } from '../base/log.js';
 import type { Connection, Outgoing, RequestPipeline } from '../request/pipeline.js';
 import type { SessionId } from '../tree/types.js';
 import { decodeClientFrame, encodeServerFrame, FrameError } from './codec.js';
+import type { ConnectionStats } from './connection-stats.js';
 
 export const WARDEN_SERVICE_NAME = 'warden.v1.Warden';
 
@@ -44,6 +45,8 @@ export interface ClientServiceDeps {
   touch(sessionId: SessionId): void;
   /** false while starting or shutting down */
   serving(): boolean;
+  /** per-connection counters, latency and misuse logging (admin, metrics); optional */
+  stats?: ConnectionStats;
 }
 
 /** Parses grpc-js peer strings: "127.0.0.1:5000", "[::1]:5000", "ipv4:1.2.3.4:5". */
@@ -64,6 +67,7 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
     const clientIp = peerIp(call.getPeer());
     let ended = false;
     let attached = false;
+    deps.stats?.opened(id, call.getPeer(), call.getAuthContext()?.transportSecurityType === 'ssl');
 
     const conn: Connection = {
       id,
@@ -75,6 +79,7 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
           finish();
           return;
         }
+        deps.stats?.sent(id, out);
         call.write(Buffer.from(encodeServerFrame(out)));
       },
       end() {
@@ -85,6 +90,7 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
     const finish = (): void => {
       if (ended) return;
       ended = true;
+      deps.stats?.closed(id);
       release();
       deps.pipeline.disconnect(id);
       call.end();
@@ -102,6 +108,7 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
     const max = deps.limits.connectionsPerAddressMax;
     const current = perIp.get(clientIp) ?? 0;
     if (max > 0 && current >= max) {
+      deps.stats?.rejected();
       deps.log.warn('refused a connection over the per-address limit', { clientIp, limit: 'maxClientCnxns', value: max });
       conn.send({ kind: 'closed', err: Code.LIMITEXCEEDED, message: `limit maxClientCnxns=${max} exceeded: too many connections from ${clientIp}` });
       finish();
@@ -127,6 +134,8 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
         finish();
         return;
       }
+      if (frame.kind === 'request' || frame.kind === 'setWatches') deps.stats?.received(id, frame.xid, frame.op);
+      else deps.stats?.received(id, frame.kind === 'close' ? frame.xid : undefined, frame.kind === 'close' ? { op: 'closeSession' } : undefined);
       if (!attached) {
         if (frame.kind !== 'connect') {
           conn.send({ kind: 'closed', err: Code.MARSHALLINGERROR, message: 'the first frame must be a connect request' });

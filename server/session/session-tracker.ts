@@ -82,6 +82,11 @@ export class SessionTracker {
     return this.sessions.size;
   }
 
+  /** Each tracked session's current deadline (admin `dump`), on the caller's clock. */
+  deadlines(): Array<[SessionId, number]> {
+    return [...this.sessions].map(([id, s]) => [id, s.bucket]);
+  }
+
   nextExpiryMs(): number | undefined {
     let min: number | undefined;
     for (const b of this.buckets.keys()) if (min === undefined || b < min) min = b;

@@ -59,28 +59,46 @@ export class SnapshotFormatError extends Error {
   }
 }
 
-export function decodeSnapshot(buf: Uint8Array): { zxid: bigint; records: Uint8Array[] } {
+export interface SnapshotScan {
+  /** from the header, when the header is valid */
+  zxid?: bigint;
+  /** records the header announces */
+  count?: number;
+  /** every record read whole and valid, with the byte offset of its header */
+  records: Array<{ offset: number; payload: Uint8Array }>;
+  /** the first problem, if any; records after it are not read */
+  error?: { offset: number; reason: string };
+}
+
+/** Reads a snapshot as far as it is valid (inspection tools print what precedes damage). */
+export function scanSnapshot(buf: Uint8Array): SnapshotScan {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (b.length < HEADER + 8) throw new SnapshotFormatError(0, 'file shorter than header and footer');
-  if (b.readUInt32BE(0) !== SNAP_MAGIC) throw new SnapshotFormatError(0, 'not a Warden snapshot (bad magic)');
-  if (b.readUInt32BE(4) !== SNAP_VERSION) throw new SnapshotFormatError(4, `unsupported snapshot version ${b.readUInt32BE(4)}`);
-  if (crc32(b.subarray(0, 20)) !== b.readUInt32BE(20)) throw new SnapshotFormatError(20, 'header CRC mismatch');
-  const zxid = b.readBigUInt64BE(8);
-  const count = b.readUInt32BE(16);
-  const records: Uint8Array[] = [];
+  const records: SnapshotScan['records'] = [];
+  const fail = (offset: number, reason: string, head?: { zxid: bigint; count: number }): SnapshotScan => ({ ...head, records, error: { offset, reason } });
+  if (b.length < HEADER + 8) return fail(0, 'file shorter than header and footer');
+  if (b.readUInt32BE(0) !== SNAP_MAGIC) return fail(0, 'not a Warden snapshot (bad magic)');
+  if (b.readUInt32BE(4) !== SNAP_VERSION) return fail(4, `unsupported snapshot version ${b.readUInt32BE(4)}`);
+  if (crc32(b.subarray(0, 20)) !== b.readUInt32BE(20)) return fail(20, 'header CRC mismatch');
+  const head = { zxid: b.readBigUInt64BE(8), count: b.readUInt32BE(16) };
   let off = HEADER;
-  for (let i = 0; i < count; i++) {
-    if (off + 8 > b.length) throw new SnapshotFormatError(off, `record ${i} header runs past the end`);
+  for (let i = 0; i < head.count; i++) {
+    if (off + 8 > b.length) return fail(off, `record ${i} header runs past the end`, head);
     const len = b.readUInt32BE(off);
     const crc = b.readUInt32BE(off + 4);
-    if (off + 8 + len > b.length) throw new SnapshotFormatError(off, `record ${i} runs past the end`);
+    if (off + 8 + len > b.length) return fail(off, `record ${i} runs past the end`, head);
     const payload = b.subarray(off + 8, off + 8 + len);
-    if (crc32(payload) !== crc) throw new SnapshotFormatError(off, `record ${i} CRC mismatch`);
-    records.push(payload);
+    if (crc32(payload) !== crc) return fail(off, `record ${i} CRC mismatch`, head);
+    records.push({ offset: off, payload });
     off += 8 + len;
   }
-  if (off + 8 > b.length || b.readUInt32BE(off) !== SNAP_END || b.readUInt32BE(off + 4) !== count) {
-    throw new SnapshotFormatError(off, 'missing or bad footer (incomplete snapshot)');
+  if (off + 8 > b.length || b.readUInt32BE(off) !== SNAP_END || b.readUInt32BE(off + 4) !== head.count) {
+    return fail(off, 'missing or bad footer (incomplete snapshot)', head);
   }
-  return { zxid, records };
+  return { ...head, records };
+}
+
+export function decodeSnapshot(buf: Uint8Array): { zxid: bigint; records: Uint8Array[] } {
+  const scan = scanSnapshot(buf);
+  if (scan.error) throw new SnapshotFormatError(scan.error.offset, scan.error.reason);
+  return { zxid: scan.zxid!, records: scan.records.map((r) => r.payload) };
 }

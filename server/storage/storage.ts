@@ -23,6 +23,7 @@
 import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, mkdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { counterOf, epochOf } from '../base/zxid.js';
 import type { Logger } from '../base/log.js';
 import {
@@ -44,6 +45,8 @@ export interface StorageOptions {
   forceSync: boolean;
   /** a segment is closed and a new one started once it holds this many bytes */
   segmentBytesMax?: number;
+  /** told how long each fsync of the log took and how many records it covered (metrics, slow-disk warnings) */
+  onFsync?: (durationMs: number, records: number) => void;
 }
 
 export interface LogRecord {
@@ -83,10 +86,13 @@ interface Segment {
 
 interface PendingAppend {
   buf: Buffer;
+  records: number;
   lastZxid: bigint;
   resolve: () => void;
   reject: (e: Error) => void;
 }
+
+type StorageOpts = StorageOptions & Required<Omit<StorageOptions, 'onFsync'>>;
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -113,7 +119,7 @@ export class Storage {
   appendedRecords = 0;
 
   private constructor(
-    private readonly opts: Required<StorageOptions>,
+    private readonly opts: StorageOpts,
     private readonly log: Logger,
     private readonly logDir: string,
     private readonly snapDir: string,
@@ -124,7 +130,7 @@ export class Storage {
   }
 
   static async open(options: StorageOptions, log: Logger = SILENT): Promise<{ storage: Storage; recovered: Recovered }> {
-    const opts: Required<StorageOptions> = { segmentBytesMax: DEFAULT_SEGMENT_BYTES, ...options };
+    const opts: StorageOpts = { segmentBytesMax: DEFAULT_SEGMENT_BYTES, ...options };
     const logDir = join(opts.dataLogDir, 'log');
     const snapDir = join(opts.dataDir, 'snap');
     await mkdir(logDir, { recursive: true });
@@ -169,7 +175,7 @@ export class Storage {
     this.lastZxid = prev;
     this.appendedRecords += records.length;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ buf: parts.length === 1 ? parts[0]! : Buffer.concat(parts), lastZxid: records.at(-1)!.zxid, resolve, reject });
+      this.queue.push({ buf: parts.length === 1 ? parts[0]! : Buffer.concat(parts), records: records.length, lastZxid: records.at(-1)!.zxid, resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
   }
@@ -213,8 +219,10 @@ export class Storage {
     }
     this.writeOffset = end;
     if (this.opts.forceSync) {
+      const began = performance.now();
       await fd.datasync();
       this.fsyncCount++;
+      this.opts.onFsync?.(performance.now() - began, batch.reduce((n, p) => n + p.records, 0));
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * A real `warden start --config <file>` process and a handle on it: wait until it listens,
+ * A real `warden start --foreground --config <file>` process and a handle on it: wait until it listens,
  * kill -9 it, SIGSTOP/SIGCONT it, stop it gracefully, restart it on the same config (same
  * port, same data dir). Every handle is registered; `killAllServers()` in afterEach/afterAll
  * kills each live one by its own pid, so no test ever kills processes by name.
@@ -102,7 +102,7 @@ export class ServerProcess {
   }
 
   private spawn(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'start', '--config', this.opts.config, ...(this.opts.args ?? [])], {
+    const child = spawn(process.execPath, [BIN, 'start', '--foreground', '--config', this.opts.config, ...(this.opts.args ?? [])], {
       cwd: REPO,
       env: { ...process.env, WARDEN_LOG_LEVEL: this.opts.logLevel ?? 'info', ...this.opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
