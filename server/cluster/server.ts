@@ -36,6 +36,7 @@ import type { ServerView } from '../admin/server-view.js';
 import { NULL_SERVER_METRICS, type ServerMetrics } from '../base/server-metrics.js';
 import { ConnectionStats } from '../rpc/connection-stats.js';
 import { describeServer, fsyncObserver } from './server-view.js';
+import { loadTlsMaterial } from '../config/tls-material.js';
 
 export const WARDEN_VERSION = '0.1.0';
 
@@ -65,6 +66,8 @@ const SHUTDOWN_DRAIN_MS = 5000;
 export async function startServer(config: ServerConfig, log: Logger, opts: StartOptions = {}): Promise<RunningServer> {
   const startedAt = performance.now();
   const metrics = opts.metrics ?? NULL_SERVER_METRICS;
+  // Certificates are checked before anything is opened: a bad one stops start-up cleanly.
+  const tls = loadTlsMaterial(config);
   const { storage, recovered } = await Storage.open(
     {
       dataDir: config.dataDir,
@@ -251,6 +254,14 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       stats,
     }),
     admin: createAdminHandlers(status),
+    secure: tls && {
+      host: config.secureClientPortAddress ?? config.clientPortAddress,
+      port: config.secureClientPort!,
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      requireClientCert: tls.clientAuth === 'need',
+    },
   }).catch(async (e: Error) => {
     for (const t of timers) clearInterval(t);
     // Nothing may report a failure after this: the start-up snapshot may still be in flight.
@@ -265,6 +276,9 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   log.info('serving', {
     mode: 'standalone',
     client: `${config.clientPortAddress}:${grpc.port}`,
+    secureClient: grpc.securePort === undefined ? undefined : `${config.secureClientPortAddress ?? config.clientPortAddress}:${grpc.securePort}`,
+    tlsCert: tls ? `${tls.subject} until ${tls.notAfter}` : undefined,
+    clientAuth: tls?.clientAuth,
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     config: config.configFile ?? '(defaults)',
@@ -288,6 +302,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   return {
     clientHost: config.clientPortAddress,
     clientPort: grpc.port,
+    secureClientPort: grpc.securePort,
     status,
     view,
     async close() {

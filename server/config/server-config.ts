@@ -73,8 +73,8 @@ export interface TlsFiles {
   keyFile?: string;
   /** CA bundle that client certificates must chain to */
   caFile?: string;
-  /** none: no client certificate asked; want: asked, optional; need: required */
-  clientAuth: 'none' | 'want' | 'need';
+  /** none: no client certificate asked; need: required, verified against caFile, mapped to an x509 ACL identity */
+  clientAuth: 'none' | 'need';
 }
 
 export class ConfigError extends Error {
@@ -182,7 +182,8 @@ const SETTERS: Record<string, Setter> = {
   'ssl.trustStore.type': (_c, v, f) => (v.toUpperCase() === 'PEM' ? undefined : f(`Warden reads PEM files only, not ${v}`)),
   'ssl.clientAuth': (c, v, f) => {
     const m = v.toLowerCase();
-    tls(c).clientAuth = m === 'none' || m === 'want' || m === 'need' ? m : f(`expected none, want or need, got "${v}"`);
+    if (m === 'want') f('want (an optional client certificate) is not supported; use none or need');
+    tls(c).clientAuth = m === 'none' || m === 'need' ? m : f(`expected none or need, got "${v}"`);
   },
   superDigest: (c, v, f) => (c.superDigest = /^[^:]+:[A-Za-z0-9+/]{27}=$/.test(v) ? v : f('expected user:base64(sha1(user:password))')),
   'zookeeper.DigestAuthenticationProvider.superDigest': (c, v, f) => SETTERS.superDigest!(c, v, f),

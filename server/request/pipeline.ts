@@ -54,6 +54,8 @@ export type Outgoing =
 export interface Connection {
   readonly id: number;
   readonly clientIp: string;
+  /** identities the transport proved (a verified TLS client certificate: x509), held from the start */
+  readonly identities?: readonly AuthInfo[];
   /** Queue a frame to the client. Must not throw and must not call back into the pipeline. */
   send(out: Outgoing): void;
   /** End the stream after the frames already sent. */
@@ -215,7 +217,7 @@ export class RequestPipeline {
   }
 
   private attach(conn: Connection, sessionId: SessionId): void {
-    const state: ConnState = { conn, sessionId, auth: [], queue: [], started: 0, inflight: 0, closing: false };
+    const state: ConnState = { conn, sessionId, auth: [...(conn.identities ?? [])], queue: [], started: 0, inflight: 0, closing: false };
     this.conns.set(conn.id, state);
     this.bySession.set(sessionId, state);
   }

@@ -9,6 +9,7 @@
  * cannot even be attributed to a request closes only its own stream, never the server.
  */
 import * as grpc from '@grpc/grpc-js';
+import { X509Certificate } from 'node:crypto';
 import { Code } from '../../proto/codes.js';
 import type { Limits } from '../base/limits.js';
 import type { Logger } from '../base/log.js';
@@ -49,6 +50,24 @@ export interface ClientServiceDeps {
   stats?: ConnectionStats;
 }
 
+/**
+ * The x509 ACL identity of a client certificate: its subject distinguished name in RFC 2253
+ * order (most specific first, e.g. "CN=alice,OU=ops,O=Example"), as ZooKeeper's
+ * X509AuthenticationProvider names it.
+ */
+export function x509Identity(raw: Buffer): string {
+  const subject = new X509Certificate(raw).subject;
+  return subject
+    .split('\n')
+    .filter((rdn) => rdn !== '')
+    .reverse()
+    .map((rdn) => {
+      const eq = rdn.indexOf('=');
+      return rdn.slice(0, eq + 1) + rdn.slice(eq + 1).replace(/([,+;<>"\\])/g, '\\$1');
+    })
+    .join(',');
+}
+
 /** Parses grpc-js peer strings: "127.0.0.1:5000", "[::1]:5000", "ipv4:1.2.3.4:5". */
 export function peerIp(peer: string): string {
   const p = peer.replace(/^ipv[46]:/, '');
@@ -67,11 +86,14 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
     const clientIp = peerIp(call.getPeer());
     let ended = false;
     let attached = false;
+    const peerCert = call.getAuthContext()?.sslPeerCertificate;
     deps.stats?.opened(id, call.getPeer(), call.getAuthContext()?.transportSecurityType === 'ssl');
 
     const conn: Connection = {
       id,
       clientIp,
+      // grpc-js reports a peer certificate only once the handshake verified it against the CA.
+      identities: peerCert ? [{ scheme: 'x509', id: x509Identity(peerCert.raw) }] : undefined,
       send(out: Outgoing) {
         if (ended) return;
         if (call.writableLength > deps.limits.sessionSendQueueMax) {

@@ -12,7 +12,20 @@ import { protoFiles } from '../config/proto-files.js';
 import { ADMIN_SERVICE_NAME, adminServiceDefinition } from './admin-service.js';
 import { WARDEN_SERVICE_NAME, wardenServiceDefinition } from './client-service.js';
 
+/** A TLS port serving the same services (secureClientPort). */
+export interface SecurePortOptions {
+  host: string;
+  port: number;
+  cert: Buffer;
+  key: Buffer;
+  /** CA bundle client certificates must chain to */
+  ca?: Buffer;
+  /** ask for a client certificate and refuse the handshake without a valid one */
+  requireClientCert: boolean;
+}
+
 export interface GrpcServerOptions {
+  secure?: SecurePortOptions;
   host: string;
   port: number;
   limits: Limits;
@@ -22,6 +35,7 @@ export interface GrpcServerOptions {
 
 export interface ListeningGrpcServer {
   readonly port: number;
+  readonly securePort?: number;
   readonly health: HealthImplementation;
   /** Stop accepting; wait up to graceMs for calls to end, then cut them. */
   shutdown(graceMs: number): Promise<void>;
@@ -47,9 +61,22 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<Listenin
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
+  let securePort: number | undefined;
+  if (opts.secure) {
+    const s = opts.secure;
+    const creds = grpc.ServerCredentials.createSsl(s.ca ?? null, [{ private_key: s.key, cert_chain: s.cert }], s.requireClientCert);
+    securePort = await new Promise<number>((resolve, reject) => {
+      const host = s.host.includes(':') ? `[${s.host}]` : s.host;
+      server.bindAsync(`${host}:${s.port}`, creds, (err, bound) => (err ? reject(new Error(`TLS port ${s.host}:${s.port}: ${err.message}`)) : resolve(bound)));
+    }).catch((e: Error) => {
+      server.forceShutdown();
+      throw e;
+    });
+  }
 
   return {
     port,
+    securePort,
     health,
     shutdown(graceMs: number) {
       return new Promise<void>((resolve) => {

@@ -1,0 +1,77 @@
+/**
+ * Goal: TLS on the client port with client certificates, using a CA and certificates the
+ * test generates. A client presenting a certificate the CA signed is served and holds the
+ * x509 identity of its subject (an ACL for it admits only that client); a client without
+ * a certificate is refused by the TLS port; bad certificate files stop start-up with one
+ * line naming the key and the file.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePorts, killAllServers, removeTempDirs, ServerProcess, tempDir, writeStandaloneCfg } from '../support/index.js';
+import { makeTestPki } from '../support/ops-certs.js';
+import { runCli } from '../support/ops-cli.js';
+import { rawSession } from '../support/ops-raw-client.js';
+
+afterEach(killAllServers);
+afterAll(removeTempDirs);
+
+const NOAUTH = -102;
+
+describe('TLS client port', () => {
+  it('serves clients with certificates and maps them to x509 identities', async () => {
+    const dir = tempDir('warden-tls-');
+    const pki = makeTestPki(dir);
+    const [port, securePort] = await freePorts(2);
+    const cfg = writeStandaloneCfg(dir, port!, {
+      secureClientPort: securePort!,
+      'ssl.certFile': pki.serverCert,
+      'ssl.keyFile': pki.serverKey,
+      'ssl.caFile': pki.caCert,
+      'ssl.clientAuth': 'need',
+    });
+    const server = await ServerProcess.start({ config: cfg.file });
+    expect(server.output()).toMatch(/secureClient=127\.0\.0\.1:\d+/);
+
+    const ca = readFileSync(pki.caCert);
+    const withCert = grpc.credentials.createSsl(ca, readFileSync(pki.clientKey), readFileSync(pki.clientCert));
+    const alice = await rawSession(`localhost:${securePort}`, { credentials: withCert });
+    expect(await alice.create('/alice-only', { acl: [{ perms: 31, scheme: 'x509', id: pki.clientId }] })).toBe(0);
+    expect(await alice.getData('/alice-only', false)).toBe(0);
+
+    const plain = await rawSession(server.address);
+    expect(await plain.getData('/alice-only', false)).toBe(NOAUTH);
+    await plain.close();
+    await alice.close();
+
+    // No client certificate: the handshake is refused.
+    const noCert = grpc.credentials.createSsl(ca);
+    await expect(rawSession(`localhost:${securePort}`, { credentials: noCert })).rejects.toThrow();
+  });
+
+  it('stops start-up on unreadable or mismatched certificate files', async () => {
+    const dir = tempDir('warden-tls-');
+    const pki = makeTestPki(dir);
+    const [port, securePort] = await freePorts(2);
+    const mismatched = writeStandaloneCfg(join(dir, 'a'), port!, { secureClientPort: securePort!, 'ssl.certFile': pki.serverCert, 'ssl.keyFile': pki.strayKey });
+    const r = await runCli(['start', '--foreground', '--config', mismatched.file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`ssl.keyFile: ${pki.strayKey} does not match the certificate in ${pki.serverCert}`);
+
+    const missing = writeStandaloneCfg(join(dir, 'b'), port!, { secureClientPort: securePort!, 'ssl.certFile': join(dir, 'nope.pem'), 'ssl.keyFile': pki.serverKey });
+    const r2 = await runCli(['start', '--foreground', '--config', missing.file]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/ssl\.certFile: cannot read .*nope\.pem: ENOENT/);
+
+    const notCert = writeStandaloneCfg(join(dir, 'c'), port!, { secureClientPort: securePort!, 'ssl.certFile': pki.serverKey, 'ssl.keyFile': pki.serverKey });
+    const r3 = await runCli(['start', '--foreground', '--config', notCert.file]);
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain('holds no PEM certificate');
+
+    const noKey = writeStandaloneCfg(join(dir, 'd'), port!, { secureClientPort: securePort! });
+    const r4 = await runCli(['start', '--foreground', '--config', noKey.file]);
+    expect(r4.code).toBe(1);
+    expect(r4.stderr).toContain('secureClientPort: needs ssl.certFile and ssl.keyFile');
+  });
+});
