@@ -1,0 +1,59 @@
+/**
+ * Launching Warden servers for the benchmark (`node bin/warden.js start --config`), and
+ * asking each what it is through its Admin gRPC service (standalone, leader, follower...).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { join } from 'node:path';
+import { adminServiceDefinition } from '../../server/rpc/admin-service.js';
+import type { warden } from '../../proto/gen/warden.js';
+import type { Launcher, Member, Mode } from './cluster.js';
+import { Proc } from './proc.js';
+import { REPO } from './repo.js';
+
+const MODES: ReadonlySet<string> = new Set(['standalone', 'leader', 'follower', 'observer', 'looking']);
+
+const AdminClient = grpc.makeGenericClientConstructor(adminServiceDefinition, 'Admin');
+
+export function wardenLauncher(): Launcher {
+  const clients = new Map<string, grpc.Client>();
+  const clientFor = (m: Member): grpc.Client => {
+    const key = `${m.host}:${m.clientPort}`;
+    let c = clients.get(key);
+    if (!c) {
+      c = new AdminClient(key, grpc.credentials.createInsecure());
+      clients.set(key, c);
+    }
+    return c;
+  };
+  return {
+    extraCfg: {},
+    proc: ({ id, dir, cfgFile }) =>
+      new Proc({
+        name: `warden-${id}`,
+        command: process.execPath,
+        args: [join(REPO, 'bin', 'warden.js'), 'start', '--config', cfgFile],
+        cwd: REPO,
+        env: { WARDEN_LOG_LEVEL: 'warn' },
+        logFile: join(dir, 'server.log'),
+      }),
+    mode: (m) =>
+      new Promise<Mode>((resolve) => {
+        const client = clientFor(m);
+        client.makeUnaryRequest<warden.v1.StatusRequest.$Properties, warden.v1.StatusResponse>(
+          '/warden.v1.Admin/Status',
+          adminServiceDefinition.Status!.requestSerialize,
+          adminServiceDefinition.Status!.responseDeserialize,
+          {},
+          { deadline: Date.now() + 1000 },
+          (err, res) => {
+            const mode = res?.mode ?? '';
+            resolve(err || !MODES.has(mode) ? 'down' : (mode as Mode));
+          },
+        );
+      }),
+    close: () => {
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
+  };
+}
