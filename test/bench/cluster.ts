@@ -74,7 +74,7 @@ export class Cluster {
     let modes: Mode[] = [];
     for (;;) {
       const running = this.members.filter((m) => m.proc.running);
-      if (running.length === 0) throw new Error(`${this.spec.system}: no member is running`);
+      if (running.length === 0) throw new Error(`${this.spec.system}: no member is running\n${this.members.map((m) => m.proc.output().slice(-2000)).join('\n')}`);
       modes = await Promise.all(running.map((m) => this.mode(m)));
       const leaders = modes.filter((m) => m === 'leader' || m === 'standalone').length;
       if (modes.every((m) => SERVING.has(m)) && leaders === 1) return;

@@ -1,5 +1,6 @@
 /**
- * Launching Warden servers for the benchmark (`node bin/warden.js start --config`), and
+ * Launching Warden servers for the benchmark (`node bin/warden.js start --foreground --config`: the process we
+ * hold is the server itself, for kill -9 and RSS), and
  * asking each what it is through its Admin gRPC service (standalone, leader, follower...).
  */
 import * as grpc from '@grpc/grpc-js';
@@ -31,7 +32,7 @@ export function wardenLauncher(): Launcher {
       new Proc({
         name: `warden-${id}`,
         command: process.execPath,
-        args: [join(REPO, 'bin', 'warden.js'), 'start', '--config', cfgFile],
+        args: [join(REPO, 'bin', 'warden.js'), 'start', '--foreground', '--config', cfgFile],
         cwd: REPO,
         env: { WARDEN_LOG_LEVEL: 'warn' },
         logFile: join(dir, 'server.log'),
