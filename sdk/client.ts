@@ -12,7 +12,7 @@ import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
 import { Code } from '../proto/codes.js';
 import { decodeAcl, decodeIdentities, decodeStat, toBuffer, type MultiOpSpec, type ReadOpSpec, type RequestOp } from './codec.js';
-import { errorFromCode, isRetryable, WardenError } from './errors.js';
+import { errorFromCode, isRetryable, LimitExceededError, WardenError } from './errors.js';
 import { EventStream } from './event-stream.js';
 import { checkCallOptions, resolveOptions, type CallOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
 import { Session, type Phase as ClientState, type Response } from './session.js';
@@ -296,7 +296,9 @@ export class Client {
       maxTimeout: RETRY_MAX_MS,
       factor: 2,
       signal: opts?.signal,
-      shouldRetry: ({ error }) => isRetryable(error) && (deadline === 0 || Date.now() < deadline),
+      // A full client-side buffer is the caller's signal to slow down, not ours to hide.
+      shouldRetry: ({ error }) =>
+        isRetryable(error) && !(error instanceof LimitExceededError && error.limit === 'maxPendingRequests') && (deadline === 0 || Date.now() < deadline),
     });
   }
 

@@ -55,6 +55,11 @@ export type Phase = 'connecting' | 'connected' | 'disconnected' | 'closing' | 'e
 
 const WRITE_OPS = new Set(['create', 'delete', 'setData', 'setACL', 'multi']);
 
+/** Refusals that no other attempt can change: the session is gone or not ours. */
+function isFinal(err: unknown): boolean {
+  return err instanceof SessionExpiredError || err instanceof AuthFailedError;
+}
+
 export class Session {
   readonly watches = new WatchRegistry();
   readonly states = new StateHub();
@@ -151,7 +156,7 @@ export class Session {
           randomize: true,
           signal: attemptSignal,
           unref: true,
-          shouldRetry: () => this.phase === 'connecting',
+          shouldRetry: ({ error }) => this.phase === 'connecting' && !isFinal(error),
         },
       );
     } catch (e) {
@@ -481,7 +486,7 @@ export class Session {
         randomize: true,
         signal: this.lifetime.signal,
         unref: true,
-        shouldRetry: () => this.phase === 'disconnected',
+        shouldRetry: ({ error }) => this.phase === 'disconnected' && !isFinal(error),
       });
     } catch (e) {
       if (this.phase !== 'disconnected') return;

@@ -2,7 +2,7 @@
  * SDK clients opened by a test, closed by `closeAllClients()` in afterEach (before the
  * servers are killed), so that no session outlives its test.
  */
-import { connect, type Client, type ConnectOptions } from '../../sdk/index.js';
+import { connect, type Client, type ConnectOptions, type StateEvent } from '../../sdk/index.js';
 
 const open = new Set<Client>();
 
@@ -18,4 +18,15 @@ export async function closeAllClients(): Promise<void> {
   const all = [...open];
   open.clear();
   await Promise.all(all.map((c) => c.close({ timeoutMs: 2000 }).catch(() => undefined)));
+}
+
+/** Resolves with the client's next connection-state event among `states`. */
+export function nextState(client: Client, ...states: StateEvent['state'][]): Promise<StateEvent> {
+  return new Promise((resolve) => {
+    const off = client.on('state', (e) => {
+      if (!states.includes(e.state)) return;
+      off();
+      resolve(e);
+    });
+  });
 }

@@ -18,4 +18,5 @@ export { startStandalone } from './standalone.js';
 export type { Standalone } from './standalone.js';
 export { waitFor, deferred } from './wait-for.js';
 export type { Deferred, WaitForOptions } from './wait-for.js';
-export { openClient, closeAllClients } from './clients.js';
+export { openClient, closeAllClients, nextState } from './clients.js';
+export { FaultProxy, closeAllProxies } from './fault-proxy.js';
