@@ -108,6 +108,8 @@ interface PendingTxn {
   conn?: ConnState;
   slot?: Slot;
   internal?: InternalCallback;
+  /** set when its connection went away: the session whose later reads must wait for it */
+  orphanOf?: SessionId;
 }
 
 export interface ConnectRequest {
@@ -124,6 +126,12 @@ export class RequestPipeline {
   private readonly pending: PendingTxn[] = [];
   private lastProposed: Zxid;
   private outstanding = 0;
+  /**
+   * Writes still in flight from a session's earlier connection. FIFO is per session, not
+   * per connection: a read on the session's new connection must not run before them
+   * (ZooKeeper's CommitProcessor orders by session the same way).
+   */
+  private readonly orphanWrites = new Map<SessionId, number>();
 
   constructor(
     private readonly tree: DataTree,
@@ -238,6 +246,8 @@ export class RequestPipeline {
       if (p.conn === state) {
         p.conn = undefined;
         p.slot = undefined;
+        p.orphanOf = state.sessionId;
+        this.orphanWrites.set(state.sessionId, (this.orphanWrites.get(state.sessionId) ?? 0) + 1);
       }
     }
     state.queue.length = 0;
@@ -340,6 +350,8 @@ export class RequestPipeline {
 
     if (entry.txn.type === 'closeSession') this.sessionEnded(entry.header.sessionId, head);
 
+    if (head.orphanOf !== undefined) this.orphanCommitted(head.orphanOf, nowMs);
+
     const err = result.type === 'error' ? result.err : Code.OK;
     if (head.internal) head.internal(err, err === Code.OK ? '' : 'failed', result, entry.header.zxid);
     if (head.conn && head.slot) {
@@ -354,6 +366,17 @@ export class RequestPipeline {
         this.disconnect(state.conn.id);
       }
     }
+  }
+
+  private orphanCommitted(sessionId: SessionId, nowMs: number): void {
+    const left = (this.orphanWrites.get(sessionId) ?? 1) - 1;
+    if (left > 0) {
+      this.orphanWrites.set(sessionId, left);
+      return;
+    }
+    this.orphanWrites.delete(sessionId);
+    const state = this.bySession.get(sessionId);
+    if (state) this.pump(state, nowMs);
   }
 
   private sessionEnded(sessionId: SessionId, head: PendingTxn): void {
@@ -371,6 +394,7 @@ export class RequestPipeline {
 
   /** Proposals that will never commit (a leader change): fail their requests. */
   abandonPending(): void {
+    this.orphanWrites.clear();
     for (const p of this.pending.splice(0)) {
       p.internal?.(Code.CONNECTIONLOSS, 'leader changed');
       if (p.conn) {
@@ -397,7 +421,7 @@ export class RequestPipeline {
         this.startWrite(state, slot, nowMs);
       } else {
         // A read must see every earlier write of its session and none of the later ones.
-        if (state.inflight > 0) break;
+        if (state.inflight > 0 || this.orphanWrites.has(state.sessionId)) break;
         slot.reply = this.executeOther(state, slot.xid, slot.op);
         slot.state = 'done';
       }

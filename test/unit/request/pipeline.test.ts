@@ -170,6 +170,24 @@ describe('RequestPipeline', () => {
     expect(c.responses()).toHaveLength(0);
   });
 
+  it('keeps FIFO per session across a reconnect: a read on the new connection waits for the old one\'s writes', () => {
+    const t = setup();
+    const old = t.open(1);
+    const hello = old.frames[0];
+    if (hello?.kind !== 'connected') throw new Error('unreachable');
+    t.pipeline.submit(1, 1, { op: 'create', path: '/late', data: enc('x'), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    expect(t.proposed).toHaveLength(1); // proposed, not yet durable
+    t.pipeline.disconnect(1);
+    const fresh = new FakeConn(2);
+    t.pipeline.connect(fresh, { sessionId: hello.sessionId, password: hello.password, timeoutMs: 10_000, lastZxidSeen: 0n }, enc('unused'), () => 0n, t.now());
+    expect(fresh.frames[0]?.kind).toBe('connected');
+    t.pipeline.submit(2, 1, { op: 'exists', path: '/late', watch: false }, t.now());
+    expect(fresh.responses()).toHaveLength(0); // held until the old connection's write is applied
+    t.commitAll();
+    const [exists] = fresh.responses();
+    expect(exists?.body.kind === 'read' && exists.body.result.op === 'exists' && exists.body.result.stat !== null).toBe(true);
+  });
+
   it('expires a session: its ephemerals go, watchers hear it, its stream is told', () => {
     const t = setup();
     const owner = t.open(1);
