@@ -502,21 +502,28 @@ export class Session {
 
   private startPings(): void {
     this.stopPings();
-    const interval = Math.max(10, Math.floor(this.timeoutMs / 3));
+    // Check often (a sixth of the timeout), ping every third: a dead or frozen server is
+    // noticed soon after 2/3 of the timeout, while the session can still be saved elsewhere
+    // (and before a frozen server, once resumed, would count the session as expired).
+    const pingEvery = this.timeoutMs / 3;
+    const deadAfter = (this.timeoutMs * 2) / 3;
+    let lastPing = performance.now();
     this.pingTimer = setInterval(() => {
       const conn = this.conn;
       if (!conn || this.phase !== 'connected') return;
-      // Nothing heard for 2/3 of the timeout: the server is gone or frozen; move on while
-      // the session can still be saved elsewhere.
-      if (performance.now() - this.lastHeardAt > (this.timeoutMs * 2) / 3) {
+      const now = performance.now();
+      if (now - this.lastHeardAt > deadAfter) {
         conn.close();
         this.conn = undefined;
         this.stopPings();
-        this.lostConnection(new ConnectionLossError(`no answer from ${formatAddress(conn.address)} for ${Math.round((this.timeoutMs * 2) / 3)} ms`));
+        this.lostConnection(new ConnectionLossError(`no answer from ${formatAddress(conn.address)} for ${Math.round(now - this.lastHeardAt)} ms`));
         return;
       }
-      conn.send(encodePing(++this.pingNonce));
-    }, interval);
+      if (now - lastPing >= pingEvery) {
+        lastPing = now;
+        conn.send(encodePing(++this.pingNonce));
+      }
+    }, Math.max(10, Math.floor(this.timeoutMs / 6)));
     this.pingTimer.unref();
   }
 

@@ -206,8 +206,10 @@ describe('server list', () => {
 
 describe('failures during requests', () => {
   it('detects a frozen server, reports the lost write as outcome-unknown and retries the read', async () => {
-    const { server } = await startStandalone();
-    const c = await openClient(server.address, { sessionTimeoutMs: 4000 });
+    // A frozen server's clock runs on: the session must be long enough to outlive the
+    // client's detection time (2/3 of the timeout) with a margin for a loaded machine.
+    const { server } = await startStandalone({ maxSessionTimeout: 12_000 });
+    const c = await openClient(server.address, { sessionTimeoutMs: 6000 });
     await c.create('/frozen', 'data');
     const down = nextState(c, 'disconnected');
     server.pause();
@@ -224,8 +226,8 @@ describe('failures during requests', () => {
   });
 
   it('a protected create finds its own node after a lost answer', async () => {
-    const { server } = await startStandalone();
-    const c = await openClient(server.address, { sessionTimeoutMs: 4000 });
+    const { server } = await startStandalone({ maxSessionTimeout: 12_000 });
+    const c = await openClient(server.address, { sessionTimeoutMs: 6000 });
     await c.create('/locks');
     const down = nextState(c, 'disconnected');
     server.pause();
