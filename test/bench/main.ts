@@ -18,7 +18,6 @@ import { killAll, startedPids } from './proc.js';
 import { machine, ratios, table } from './report.js';
 import type { Row } from './result.js';
 import { wardenLauncher } from './warden-launcher.js';
-import { wardenLockMissing } from './warden-client.js';
 import { killAllWorkers, workerPids } from './workers.js';
 import { expiry, failover, mutex, startupAndMemory, throughput, type Ctx } from './workloads.js';
 import { zookeeperLauncher, zookeeperMissing } from './zookeeper-launcher.js';
@@ -77,11 +76,6 @@ async function runTopology(opts: BenchOptions, root: string, system: SystemKind,
       if (missing) return skipped(system, topology, wanted, missing);
       await cluster.waitServing();
       for (const w of wanted) {
-        const lockMissing = system === 'warden' && w === 'mutex-8' ? wardenLockMissing() : undefined;
-        if (lockMissing) {
-          rows.push(...skipped(system, topology, [w], lockMissing));
-          continue;
-        }
         log(`${system} ${topology}: ${w}`);
         try {
           rows.push(...(await runOne({ cluster, opts }, w)));

@@ -1,25 +1,11 @@
 /**
- * BenchClient over Warden's own SDK. The mutex is the lock recipe from recipes/ (loaded from
- * dist/ when it is there: until it lands on main, the mutex workload is skipped for Warden).
+ * BenchClient over Warden's own SDK. The mutex is Warden's lock recipe (recipes/ Mutex:
+ * fair, fenced, every waiter watching only its predecessor).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { Mutex as MutexRecipe } from '../../recipes/index.js';
+import type { LockHandle } from '../../recipes/index.js';
 import { connect, NodeExistsError, type Client } from '../../sdk/index.js';
 import { pathPrefixes, type BenchClient, type ClientOptions, type Mutex, type NodeMode } from './bench-client.js';
-import { DIST } from './repo.js';
-
-/** The lock recipe module's shape, as far as the benchmark uses it. */
-interface LockRecipeModule {
-  Lock?: new (client: Client, path: string) => { acquire(): Promise<unknown>; release(): Promise<unknown> };
-}
-
-const LOCK_MODULE = join(DIST, 'recipes', 'lock.js');
-
-/** Why the Warden mutex cannot run, or undefined when it can. */
-export function wardenLockMissing(): string | undefined {
-  return existsSync(LOCK_MODULE) ? undefined : 'needs the lock recipe (recipes/lock, branch recipes)';
-}
 
 export class WardenBenchClient implements BenchClient {
   private constructor(private readonly client: Client) {}
@@ -68,17 +54,17 @@ export class WardenBenchClient implements BenchClient {
   }
 
   async mutex(path: string): Promise<Mutex> {
-    const missing = wardenLockMissing();
-    if (missing) throw new Error(missing);
-    const mod = (await import(pathToFileURL(LOCK_MODULE).href)) as LockRecipeModule;
-    if (!mod.Lock) throw new Error(`${LOCK_MODULE} exports no Lock`);
-    const lock = new mod.Lock(this.client, path);
+    await this.ensure(path);
+    const recipe = new MutexRecipe(this.client, path);
+    let held: LockHandle | undefined;
     return {
       acquire: async () => {
-        await lock.acquire();
+        held = await recipe.acquire();
       },
       release: async () => {
-        await lock.release();
+        const h = held;
+        held = undefined;
+        await h?.release();
       },
     };
   }
