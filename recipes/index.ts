@@ -21,3 +21,6 @@ export type { WaitOptions } from './validate.js';
 export { DownInstances, randomPick, roundRobin, sticky, type Identified, type ProviderStrategy } from './provider-strategy.js';
 export { InvalidConfigError, type ConfigCheck, type ConfigSchema, type ConfigValidator } from './config-schema.js';
 export { parseNodeName, protectedName, PROTECTED_PREFIX, type NodeName } from './sequential-nodes.js';
+export { LeaderLatch, type LeaderLatchOptions, type LeadershipEvent } from './leader-latch.js';
+export { LeaderSelector, type LeaderSelectorOptions } from './leader-selector.js';
+export { currentLeader, observeLeader, participants, type Participant } from './leader-observer.js';
