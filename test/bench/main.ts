@@ -38,7 +38,7 @@ function rowsFor(w: WorkloadName): string[] {
 
 async function startCluster(opts: BenchOptions, root: string, system: SystemKind, topology: Topology): Promise<Cluster> {
   const spec: ClusterSpec = { system, topology, root, tickMs: opts.tickMs, startTimeoutMs: 60_000, zkHeapMb: opts.zkHeapMb };
-  return launchCluster(spec, system === 'warden' ? wardenLauncher() : zookeeperLauncher(opts.zkHeapMb));
+  return launchCluster(spec, system === 'warden' ? wardenLauncher(opts.wardenNodeArgs) : zookeeperLauncher(opts.zkHeapMb));
 }
 
 /**

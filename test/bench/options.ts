@@ -42,6 +42,8 @@ export interface BenchOptions {
   jsonFile: string | undefined;
   zkHeapMb: number;
   keep: boolean;
+  /** extra node arguments for Warden servers, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' */
+  wardenNodeArgs: string[];
   help: boolean;
 }
 
@@ -60,6 +62,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --json FILE                where to write the results (default bench-results/bench-<time>.json)
   --zk-heap-mb N             ZooKeeper's JVM heap, as zkEnv.sh sets it (default 1000)
   --keep                     keep the servers' temp dirs
+  --warden-node-args ARGS    extra node arguments for Warden servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 `;
 
 function num(name: string, v: string | undefined, min: number): number {
@@ -91,6 +94,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     jsonFile: undefined,
     zkHeapMb: 1000,
     keep: false,
+    wardenNodeArgs: [],
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -142,6 +146,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       }
       case '--zk-heap-mb':
         o.zkHeapMb = Math.floor(num('zk-heap-mb', value(), 16));
+        break;
+      case '--warden-node-args':
+        o.wardenNodeArgs = (value() ?? '').split(' ').filter((a) => a.length > 0);
         break;
       case '--keep':
         o.keep = true;

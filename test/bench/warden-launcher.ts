@@ -15,7 +15,7 @@ const MODES: ReadonlySet<string> = new Set(['standalone', 'leader', 'follower', 
 
 const AdminClient = grpc.makeGenericClientConstructor(adminServiceDefinition, 'Admin');
 
-export function wardenLauncher(): Launcher {
+export function wardenLauncher(nodeArgs: readonly string[] = []): Launcher {
   const clients = new Map<string, grpc.Client>();
   const clientFor = (m: Member): grpc.Client => {
     const key = `${m.host}:${m.clientPort}`;
@@ -32,7 +32,7 @@ export function wardenLauncher(): Launcher {
       new Proc({
         name: `warden-${id}`,
         command: process.execPath,
-        args: [join(REPO, 'bin', 'warden.js'), 'start', '--foreground', '--config', cfgFile],
+        args: [...nodeArgs, join(REPO, 'bin', 'warden.js'), 'start', '--foreground', '--config', cfgFile],
         cwd: REPO,
         env: { WARDEN_LOG_LEVEL: 'warn' },
         logFile: join(dir, 'server.log'),
