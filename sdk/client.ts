@@ -12,7 +12,7 @@ import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
 import { Code } from '../proto/codes.js';
 import { decodeAcl, decodeIdentities, decodeStat, toBuffer, type MultiOpSpec, type ReadOpSpec, type RequestOp } from './codec.js';
-import { errorFromCode, isRetryable, LimitExceededError, WardenError } from './errors.js';
+import { errorFromCode, isRetryable, LimitExceededError, OperationTimeoutError, WardenError } from './errors.js';
 import { EventStream } from './event-stream.js';
 import { checkCallOptions, resolveOptions, type CallOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
 import { Session, type Phase as ClientState, type Response } from './session.js';
@@ -254,28 +254,28 @@ export class Client {
     checkCallOptions('waitForConnected', opts);
     if (this.session.state === 'connected') return;
     if (this.session.state === 'expired' || this.session.state === 'closed') throw errorFromCode(Code.SESSIONEXPIRED, `the client is ${this.session.state}`);
-    const signal = this.callSignal(opts);
+    const timeoutMs = this.timeoutOf(opts);
+    const signals = [opts.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
     await new Promise<void>((resolve, reject) => {
       const off = this.session.states.on((e) => {
         if (e.state === 'connected' || e.state === 'reconnected') done();
         else if (e.state === 'expired' || e.state === 'closed') done(errorFromCode(Code.SESSIONEXPIRED, `the client is ${e.state}`));
       });
-      const onAbort = (): void => done(signal?.reason);
+      const onAbort = (): void =>
+        done(opts.signal?.aborted ? opts.signal.reason : new OperationTimeoutError(`not connected within ${timeoutMs} ms`, { cause: signal?.reason }));
       const done = (err?: unknown): void => {
         off();
         signal?.removeEventListener('abort', onAbort);
         if (err === undefined) resolve();
         else reject(err);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   // ------------------------------------------------------------------ plumbing
-
-  private callSignal(opts: CallOptions | undefined): AbortSignal | undefined {
-    return opts?.signal;
-  }
 
   private timeoutOf(opts: CallOptions | undefined): number {
     return opts?.timeoutMs ?? this.options.requestTimeoutMs;
@@ -310,6 +310,16 @@ export class Client {
       this.session.watches.add(kind, path, w);
     } else {
       this.session.watches.add(kind, path, watch);
+    }
+  }
+
+  /** A OneShotWatch whose call failed will never fire: end it, so awaiting it rejects. */
+  private async watching<T>(watch: Watcher | OneShotWatch | undefined, call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (e) {
+      if (watch instanceof OneShotWatch && !watch.registered) watch.cancel();
+      throw e;
     }
   }
 
@@ -384,12 +394,12 @@ export class Client {
     checkCallOptions('exists', opts);
     this.checkWatch('exists', opts.watch);
     const watch = opts.watch;
-    return this.retrying({ op: 'exists', path, watch: watch !== undefined }, opts, (msg) => {
+    return this.watching(watch, this.retrying({ op: 'exists', path, watch: watch !== undefined }, opts, (msg) => {
       ok(msg, path);
       const s = msg.body.stat?.stat;
       if (watch) this.register(s ? 'data' : 'exist', path, watch);
       return s ? decodeStat(s) : null;
-    });
+    }));
   }
 
   /**
@@ -402,11 +412,11 @@ export class Client {
     checkCallOptions('getData', opts);
     this.checkWatch('getData', opts.watch);
     const watch = opts.watch;
-    return this.retrying({ op: 'getData', path, watch: watch !== undefined }, opts, (msg) => {
+    return this.watching(watch, this.retrying({ op: 'getData', path, watch: watch !== undefined }, opts, (msg) => {
       ok(msg, path);
       if (watch) this.register('data', path, watch);
       return { data: toBuffer(msg.body.getData?.data), stat: decodeStat(msg.body.getData?.stat) };
-    });
+    }));
   }
 
   /**
@@ -432,12 +442,12 @@ export class Client {
     checkCallOptions('getChildren', opts);
     this.checkWatch('getChildren', opts.watch);
     const watch = opts.watch;
-    return this.retrying({ op: 'getChildren', path, watch: watch !== undefined }, opts, (msg) => {
+    return this.watching(watch, this.retrying({ op: 'getChildren', path, watch: watch !== undefined }, opts, (msg) => {
       ok(msg, path);
       if (watch) this.register('child', path, watch);
       const children = msg.body.getChildren?.children ?? [];
       return opts.withStat ? { children, stat: decodeStat(msg.body.getChildren?.stat) } : children;
-    });
+    }));
   }
 
   /** How many nodes are below `path` (all descendants, not only children). */

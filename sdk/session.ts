@@ -83,6 +83,9 @@ export class Session {
   private disconnectedAt: { wallMs: number; monoMs: number } | undefined;
   private readonly lifetime = new AbortController();
   private closeWaiter: (() => void) | undefined;
+  private markEnded!: () => void;
+  /** Resolves once the session is final (closed or expired). */
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
 
   constructor(private readonly opts: ResolvedOptions) {
     this.sessionId = opts.sessionId;
@@ -235,10 +238,8 @@ export class Session {
    * the session's ephemerals are gone when this resolves. Idempotent.
    */
   async close(timeoutMs = 10_000): Promise<void> {
-    if (this.phase === 'closed' || this.phase === 'expired' || this.phase === 'closing') {
-      if (this.phase === 'closing') await new Promise<void>((resolve) => this.states.on((e) => (e.state === 'closed' || e.state === 'expired') && resolve()));
-      return;
-    }
+    if (this.phase === 'closing') return this.ended;
+    if (this.phase === 'closed' || this.phase === 'expired') return;
     const conn = this.phase === 'connected' ? this.conn : undefined;
     this.phase = 'closing';
     this.lifetime.abort(new ClientClosedError());
@@ -278,6 +279,7 @@ export class Session {
     const zxid = this.zxid;
     for (const w of this.watches.clear()) this.callWatcher(w, { type: 'None', path: '', zxid, state });
     this.emit(state, reason);
+    this.markEnded();
   }
 
   // ------------------------------------------------------------------ requests

@@ -124,6 +124,58 @@ describe('session lifetime', () => {
     expect((await b.getData('/survivor')).data.toString()).toBe('y');
   });
 
+  it('re-registers one-shot and persistent watches on the restarted server', async () => {
+    const { server } = await startStandalone({ maxSessionTimeout: 20_000 });
+    const a = await openClient(server.address, { sessionTimeoutMs: 20_000 });
+    await a.create('/rw', 'v0');
+    const dataEvent = deferred<WatchEvent>();
+    await a.getData('/rw', { watch: (e) => dataEvent.resolve(e) });
+    const recursive: WatchEvent[] = [];
+    await a.addWatch('/rw', 'persistentRecursive', { listener: (e) => recursive.push(e) });
+    const back = nextState(a, 'reconnected');
+    await server.restart();
+    await back;
+    const b = await openClient(server.address);
+    const s = await b.setData('/rw', 'v1');
+    await b.create('/rw/kid');
+    expect(await dataEvent.promise).toMatchObject({ type: 'NodeDataChanged', path: '/rw', zxid: s.mzxid });
+    await a.sync();
+    expect(recursive.map((e) => `${e.type} ${e.path}`)).toEqual(['NodeDataChanged /rw', 'NodeCreated /rw/kid']);
+  });
+
+  it('aborting the connect signal closes the client and ends its session', async () => {
+    const { server } = await startStandalone();
+    const ac = new AbortController();
+    const a = await openClient(server.address, { signal: ac.signal });
+    const b = await openClient(server.address);
+    await a.create('/by-signal', null, { mode: 'ephemeral' });
+    const closed = nextState(a, 'closed');
+    ac.abort();
+    await closed;
+    expect(await b.exists('/by-signal')).toBeNull();
+    const early = new AbortController();
+    early.abort(new Error('never mind'));
+    await expect(connect({ servers: server.address, signal: early.signal })).rejects.toThrow('never mind');
+  });
+
+  it('waitForConnected waits through a reconnect and honours its timeout', async () => {
+    const { server } = await startStandalone();
+    const proxy = await FaultProxy.start(server.port);
+    const a = await openClient(proxy.address, { sessionTimeoutMs: 4000 });
+    await a.waitForConnected();
+    const down = nextState(a, 'disconnected');
+    proxy.block();
+    proxy.cut();
+    await down;
+    await expect(a.waitForConnected({ timeoutMs: 100 })).rejects.toBeInstanceOf(OperationTimeoutError);
+    const waiting = a.waitForConnected();
+    proxy.unblock();
+    await waiting;
+    expect(a.state).toBe('connected');
+    await Promise.all([a.close(), a.close()]);
+    expect(a.state).toBe('closed');
+  });
+
   it('expiry deletes ephemerals, fires watches, and fails the client with SESSIONEXPIRED', async () => {
     const { server } = await startStandalone();
     const proxy = await FaultProxy.start(server.port);

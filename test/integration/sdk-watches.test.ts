@@ -114,6 +114,14 @@ describe('one-shot watches', () => {
     await expect(c.removeWatches('/w5', 'data', { local: true })).rejects.toBeInstanceOf(NoWatcherError);
   });
 
+  it('a OneShotWatch given to a call that failed rejects instead of waiting forever', async () => {
+    const c = await openClient(srv.server.address);
+    const w = new OneShotWatch();
+    await expect(c.getData('/never-there', { watch: w })).rejects.toThrow(/NONODE/);
+    expect(w.registered).toBe(false);
+    await expect(w).rejects.toThrow(/closed before it fired/);
+  });
+
   it('removeWatches removes at the server and tells the local watcher', async () => {
     const c = await openClient(srv.server.address);
     await c.create('/w6');
