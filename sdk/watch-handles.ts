@@ -78,7 +78,7 @@ export class OneShotWatch implements PromiseLike<WatchEvent>, AsyncIterable<Watc
  */
 export class PersistentWatch implements AsyncIterable<WatchEvent> {
   private readonly stream: EventStream<WatchEvent> | undefined;
-  private closing: Promise<void> | undefined;
+  private removing: Promise<void> | undefined;
 
   /** @internal */
   readonly watcher: Watcher;
@@ -96,7 +96,9 @@ export class PersistentWatch implements AsyncIterable<WatchEvent> {
         listener(event);
       };
     } else {
-      const stream = new EventStream<WatchEvent>(`persistent watch on ${path}`, bufferSize, () => void this.close());
+      // The stream ends by a break, an overflow or the session's end: unregister then, but
+      // leave what it buffered (and its error) to the consumer.
+      const stream = new EventStream<WatchEvent>(`persistent watch on ${path}`, bufferSize, () => void this.unregister());
       this.stream = stream;
       this.watcher = (event) => {
         stream.push(event);
@@ -112,11 +114,12 @@ export class PersistentWatch implements AsyncIterable<WatchEvent> {
 
   /** Unregisters the watch (at the server too, when no other local watch shares it). */
   close(): Promise<void> {
-    if (this.closing) return this.closing;
-    let release!: () => void;
-    this.closing = new Promise<void>((resolve) => (release = resolve));
     void this.stream?.return();
-    this.remove().then(release, release);
-    return this.closing;
+    return this.unregister();
+  }
+
+  private unregister(): Promise<void> {
+    this.removing ??= this.remove().catch(() => undefined);
+    return this.removing;
   }
 }

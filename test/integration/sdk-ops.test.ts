@@ -284,6 +284,23 @@ describe('multi and multiRead', () => {
   });
 });
 
+describe('pipelining', () => {
+  it('keeps hundreds of requests in flight on one stream, answered in call order', async () => {
+    const c = await fresh();
+    await c.create('/pipe');
+    const calls = Array.from({ length: 300 }, (_, i) => (i % 3 === 2 ? c.getChildren('/pipe').then((k) => k.length) : c.create('/pipe/n-', String(i), { mode: 'persistentSequential' }).then((r) => r.path)));
+    expect(c.pendingRequests).toBeGreaterThan(1);
+    const results = await Promise.all(calls);
+    const paths = results.filter((r): r is string => typeof r === 'string');
+    expect(paths).toEqual([...paths].sort());
+    expect(new Set(paths).size).toBe(200);
+    // each read saw exactly the creates sent before it (FIFO per session)
+    results.forEach((r, i) => {
+      if (typeof r === 'number') expect(r).toBe(Math.floor(i / 3) * 2 + 2);
+    });
+  });
+});
+
 describe('client-side validation', () => {
   it('rejects with a TypeError naming the bad argument before sending anything', async () => {
     const c = await fresh();

@@ -7,7 +7,7 @@
  * or told to resync when the server's history does not reach back.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LimitExceededError, NoWatcherError, OneShotWatch, type WatchEvent } from '../../sdk/index.js';
+import { LimitExceededError, NoWatcherError, OneShotWatch, OverflowError, type WatchEvent } from '../../sdk/index.js';
 import {
   closeAllClients,
   closeAllProxies,
@@ -191,6 +191,23 @@ describe('persistent watches', () => {
     await c.create('/r1/after');
     await c.sync();
     expect(got.events.length).toBe(5);
+  });
+});
+
+describe('bounded watch buffers', () => {
+  it('a persistent watch consumer that falls behind gets its buffer, then an OverflowError', async () => {
+    const c = await openClient(srv.server.address);
+    const w = await c.addWatch('/ovf', 'persistentRecursive', { bufferSize: 3 });
+    await c.create('/ovf');
+    for (let i = 0; i < 5; i++) await c.create(`/ovf/n${i}`);
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const e of w) seen.push(e.path);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(['/ovf', '/ovf/n0', '/ovf/n1']);
+    expect(err).toBeInstanceOf(OverflowError);
+    // the overflowed watch unregistered itself, at the server too
+    await waitFor(async () => c.removeWatches('/ovf', 'persistentRecursive').then(() => false, (e: unknown) => e instanceof NoWatcherError), { what: 'watch removed' });
   });
 });
 
