@@ -7,7 +7,7 @@ import { connect as tcpConnect } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePorts, killAllServers, removeTempDirs, startStandalone, tempDir, waitFor, writeEnsembleCfgs } from '../support/index.js';
+import { freePorts, killAllServers, removeTempDirs, startEnsemble, startStandalone, tempDir, waitFor, writeEnsembleCfgs } from '../support/index.js';
 
 afterEach(killAllServers);
 afterAll(removeTempDirs);
@@ -68,5 +68,17 @@ describe('test support', () => {
     expect(readFileSync(cfgs[2]!.file, 'utf8')).toContain('peerType=observer');
     expect(existsSync(cfgs[0]!.dataDir)).toBe(true);
     expect(new Set(ports).size).toBe(9);
+  });
+
+  it('starts an ensemble-shaped set of members and restarts one by id (mechanics only)', async () => {
+    const ens = await startEnsemble({ voters: 2, observers: 1, startOnly: [1, 2] });
+    expect(ens.connectString.split(',')).toHaveLength(3);
+    expect(ens.member(1).address).toBe(ens.address(1));
+    expect(() => ens.member(3)).toThrow(/never started/);
+    expect(readFileSync(ens.cfgs[2]!.file, 'utf8')).toContain('peerType=observer');
+    await ens.member(2).kill();
+    await ens.start(2);
+    await ens.start(3);
+    expect(ens.member(2).running && ens.member(3).running).toBe(true);
   });
 });

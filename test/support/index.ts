@@ -20,3 +20,5 @@ export { waitFor, deferred } from './wait-for.js';
 export type { Deferred, WaitForOptions } from './wait-for.js';
 export { openClient, closeAllClients, nextState } from './clients.js';
 export { FaultProxy, closeAllProxies } from './fault-proxy.js';
+export { startEnsemble } from './ensemble.js';
+export type { Ensemble, EnsembleOptions } from './ensemble.js';
