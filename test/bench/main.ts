@@ -128,7 +128,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const root = mkdtempSync(join(tmpdir(), 'warden-bench-'));
   const onSignal = (): void => {
-    void Promise.all([killAll(), killAllWorkers()]).finally(() => process.exit(130));
+    void Promise.all([killAll(), killAllWorkers()]).finally(() => {
+      if (!opts.keep) rmSync(root, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
