@@ -115,6 +115,8 @@ export class Cluster {
  * Writes a config per member (standalone: one member, no server.N lines) and starts them.
  * Does not wait; call `waitServing()`.
  */
+let launched = 0;
+
 export async function launchCluster(spec: ClusterSpec, launcher: Launcher): Promise<Cluster> {
   const n = spec.topology === 'standalone' ? 1 : 3;
   const ports = await freePorts(n * 3);
@@ -123,10 +125,12 @@ export async function launchCluster(spec: ClusterSpec, launcher: Launcher): Prom
   if (spec.topology === 'ensemble') {
     for (let i = 0; i < n; i++) lines[`server.${i + 1}`] = `${host}:${ports[n + i]}:${ports[2 * n + i]}`;
   }
+  // A fresh directory per cluster: start-up and memory must not find another run's data.
+  const run = ++launched;
   const members: Member[] = [];
   for (let i = 0; i < n; i++) {
     const id = i + 1;
-    const dir = join(spec.root, `${spec.system}-${spec.topology}-s${id}`);
+    const dir = join(spec.root, `${spec.system}-${spec.topology}-${run}-s${id}`);
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
     if (spec.topology === 'ensemble') writeFileSync(join(dataDir, 'myid'), `${id}\n`);

@@ -6,8 +6,8 @@
  * Warden/ZooKeeper ratio. A workload that needs a part of Warden not built yet is reported
  * as "skipped: needs X", never faked.
  *
- * Order: per topology, Warden then ZooKeeper, each on fresh servers; start-up and memory use
- * a fresh standalone server of their own.
+ * Order: per topology, both systems' servers start fresh, then each workload runs on Warden and
+ * right after on ZooKeeper; start-up and memory use a fresh standalone server of their own.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,44 +65,64 @@ async function runOne(ctx: Ctx, w: WorkloadName): Promise<Row[]> {
   throw new Error(`workload ${w} has no runner`);
 }
 
-async function runTopology(opts: BenchOptions, root: string, system: SystemKind, topology: Topology): Promise<Row[]> {
+/**
+ * One topology: every system's cluster starts (an idle server costs next to no CPU), then each
+ * workload runs on Warden and at once on ZooKeeper, so that both meet about the same load
+ * from the rest of the machine and the ratio is fair even on a shared, noisy host.
+ */
+async function runTopology(opts: BenchOptions, root: string, systems: readonly SystemKind[], topology: Topology): Promise<Row[]> {
   const rows: Row[] = [];
   const wanted = opts.workloads.filter((w) => w !== 'startup' && !(w === 'failover' && topology === 'standalone'));
   if (wanted.length > 0) {
-    log(`${system} ${topology}: starting`);
-    const cluster = await startCluster(opts, root, system, topology);
+    const clusters = new Map<SystemKind, Cluster>();
     try {
-      const missing = system === 'warden' && topology === 'ensemble' ? await ensembleMissing(cluster) : undefined;
-      if (missing) return skipped(system, topology, wanted, missing);
-      await cluster.waitServing();
+      for (const system of systems) {
+        log(`${system} ${topology}: starting`);
+        const cluster = await startCluster(opts, root, system, topology);
+        const missing = system === 'warden' && topology === 'ensemble' ? await ensembleMissing(cluster) : undefined;
+        if (missing) {
+          rows.push(...skipped(system, topology, wanted, missing));
+          await cluster.stop();
+          continue;
+        }
+        clusters.set(system, cluster);
+        await cluster.waitServing();
+      }
       for (const w of wanted) {
-        log(`${system} ${topology}: ${w}`);
-        try {
-          rows.push(...(await runOne({ cluster, opts }, w)));
-        } catch (e) {
-          rows.push({ system, topology, workload: w, status: 'failed', reason: (e as Error).message.split('\n')[0]! });
-          log(`${system} ${topology}: ${w} failed: ${(e as Error).stack ?? String(e)}`);
-          await cluster.waitServing().catch(() => undefined);
+        for (const [system, cluster] of clusters) {
+          log(`${system} ${topology}: ${w}`);
+          try {
+            rows.push(...(await runOne({ cluster, opts }, w)));
+          } catch (e) {
+            rows.push({ system, topology, workload: w, status: 'failed', reason: (e as Error).message.split('\n')[0]! });
+            log(`${system} ${topology}: ${w} failed: ${(e as Error).stack ?? String(e)}`);
+            await cluster.waitServing().catch(() => undefined);
+          }
         }
       }
     } finally {
-      await cluster.stop();
+      await Promise.all([...clusters.values()].map((c) => c.stop()));
     }
   }
   if (topology === 'standalone' && opts.workloads.includes('startup')) {
-    log(`${system} standalone: startup and memory with ${opts.znodes} znodes`);
-    const cluster = await startCluster(opts, root, system, 'standalone');
-    try {
-      await cluster.waitServing();
-      rows.push(...(await startupAndMemory({ cluster, opts })));
-    } catch (e) {
-      rows.push(...rowsFor('startup').map((workload): Row => ({ system, topology, workload, status: 'failed', reason: (e as Error).message.split('\n')[0]! })));
-      log(`${system} startup failed: ${(e as Error).stack ?? String(e)}`);
-    } finally {
-      await cluster.stop();
-    }
+    for (const system of systems) rows.push(...(await runStartup(opts, root, system)));
   }
   return rows;
+}
+
+/** Start-up and memory, on a fresh standalone server of their own. */
+async function runStartup(opts: BenchOptions, root: string, system: SystemKind): Promise<Row[]> {
+  log(`${system} standalone: startup and memory with ${opts.znodes} znodes`);
+  const cluster = await startCluster(opts, root, system, 'standalone');
+  try {
+    await cluster.waitServing();
+    return await startupAndMemory({ cluster, opts });
+  } catch (e) {
+    log(`${system} startup failed: ${(e as Error).stack ?? String(e)}`);
+    return rowsFor('startup').map((workload): Row => ({ system, topology: 'standalone', workload, status: 'failed', reason: (e as Error).message.split('\n')[0]! }));
+  } finally {
+    await cluster.stop();
+  }
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
@@ -140,7 +160,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const rows: Row[] = [];
   try {
     for (const topology of opts.topologies) {
-      for (const system of systems) rows.push(...(await runTopology(opts, root, system, topology)));
+      rows.push(...(await runTopology(opts, root, systems, topology)));
     }
   } finally {
     await Promise.all([killAll(), killAllWorkers()]);
