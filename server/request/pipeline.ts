@@ -110,6 +110,11 @@ interface PendingTxn {
   internal?: InternalCallback;
   /** set when its connection went away: the session whose later reads must wait for it */
   orphanOf?: SessionId;
+  /**
+   * Requests refused by prep while this txn was the newest proposal: the refusal may rest on
+   * it (a BADVERSION against its new version), so it is answered only once it commits.
+   */
+  held?: Array<{ conn: ConnState; slot: Slot; reply: () => Outgoing }>;
 }
 
 export interface ConnectRequest {
@@ -366,6 +371,13 @@ export class RequestPipeline {
         this.disconnect(state.conn.id);
       }
     }
+    for (const h of head.held ?? []) {
+      if (this.conns.get(h.conn.conn.id) !== h.conn) continue; // disconnected meanwhile
+      h.slot.state = 'done';
+      h.slot.reply = h.reply();
+      h.conn.inflight--;
+      this.pump(h.conn, nowMs);
+    }
   }
 
   private orphanCommitted(sessionId: SessionId, nowMs: number): void {
@@ -397,10 +409,11 @@ export class RequestPipeline {
     this.orphanWrites.clear();
     for (const p of this.pending.splice(0)) {
       p.internal?.(Code.CONNECTIONLOSS, 'leader changed');
-      if (p.conn) {
-        p.conn.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'leader changed; reconnect' });
-        p.conn.conn.end();
-        this.disconnect(p.conn.conn.id);
+      for (const c of [p.conn, ...(p.held ?? []).map((h) => h.conn)]) {
+        if (!c || this.conns.get(c.conn.id) !== c) continue;
+        c.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'leader changed; reconnect' });
+        c.conn.end();
+        this.disconnect(c.conn.id);
       }
     }
     this.prepper.reset();
@@ -448,11 +461,24 @@ export class RequestPipeline {
       extendedTypesEnabled: this.opts.extendedTypesEnabled,
     });
     if (!outcome.ok) {
-      slot.state = 'done';
-      slot.reply = outcome.multiResults
-        ? { kind: 'response', xid: slot.xid, zxid: this.tree.lastZxid, err: outcome.err, message: outcome.message, body: { kind: 'multiFailed', codes: outcome.multiResults } }
-        : this.errorReply(slot.xid, outcome.err, outcome.message);
+      const codes = outcome.multiResults;
+      const reply = (): Outgoing =>
+        codes
+          ? { kind: 'response', xid: slot.xid, zxid: this.tree.lastZxid, err: outcome.err, message: outcome.message, body: { kind: 'multiFailed', codes } }
+          : this.errorReply(slot.xid, outcome.err, outcome.message);
       if (slot.op.op === 'closeSession') state.closing = false;
+      const newest = this.pending.at(-1);
+      if (newest) {
+        // Prep saw uncommitted changes. Answering now would show another session a state
+        // that is not committed yet (and may never be): a BADVERSION read back before the
+        // write it saw. Hold the answer until everything it may rest on has committed.
+        slot.state = 'inflight';
+        state.inflight++;
+        (newest.held ??= []).push({ conn: state, slot, reply });
+        return;
+      }
+      slot.state = 'done';
+      slot.reply = reply();
       return;
     }
     if (slot.op.op === 'closeSession') this.closingSessions.add(state.sessionId);

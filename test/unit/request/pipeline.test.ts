@@ -249,3 +249,46 @@ describe('RequestPipeline', () => {
     expect(rs[2]?.message).toContain('sessionOutstandingMax=2');
   });
 });
+
+describe('RequestPipeline: a refusal that rests on an uncommitted write', () => {
+  // Found by the fault suite (seed 6): session B's setData with version 0 got BADVERSION
+  // because A's setData (version 0 -> 1) was proposed but not yet durable; the answer went
+  // out at once, and a third client then read version 0: a history that is not linearizable
+  // (and had A's write never committed, B would have seen a write that never happened).
+  it('holds the refusal until the write it saw commits', () => {
+    const t = setup();
+    const a = t.open(1);
+    const b = t.open(2);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/x', data: enc('0'), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.commitAll();
+    t.pipeline.submit(1, 2, { op: 'setData', path: '/x', data: enc('a'), version: -1 }, t.now());
+    t.pipeline.submit(2, 1, { op: 'setData', path: '/x', data: enc('b'), version: 0 }, t.now());
+    expect(b.responses()).toEqual([]);
+    expect(t.proposed).toHaveLength(1);
+    t.commitAll();
+    expect(a.responses().at(-1)?.err).toBe(Code.OK);
+    const refusal = b.responses().at(-1);
+    expect(refusal?.err).toBe(Code.BADVERSION);
+    expect(refusal?.zxid).toBe(t.tree.lastZxid);
+  });
+
+  it('answers a refusal at once when nothing is in flight', () => {
+    const t = setup();
+    const b = t.open(2);
+    t.pipeline.submit(2, 1, { op: 'setData', path: '/nope', data: enc('b'), version: 0 }, t.now());
+    expect(b.responses().at(-1)?.err).toBe(Code.NONODE);
+  });
+
+  it('drops a held refusal whose connection went away', () => {
+    const t = setup();
+    t.open(1);
+    const b = t.open(2);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/x', data: enc('0'), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.commitAll();
+    t.pipeline.submit(1, 2, { op: 'setData', path: '/x', data: enc('a'), version: -1 }, t.now());
+    t.pipeline.submit(2, 1, { op: 'setData', path: '/x', data: enc('b'), version: 0 }, t.now());
+    t.pipeline.disconnect(2);
+    t.commitAll();
+    expect(b.responses()).toEqual([]);
+  });
+});
