@@ -158,7 +158,9 @@ export class Session {
           factor: 2,
           randomize: true,
           signal: attemptSignal,
-          unref: true,
+          // The caller awaits connect(): the wait between attempts must keep the process
+          // alive, or a script whose server is briefly down exits (code 13) mid-connect.
+          unref: false,
           shouldRetry: ({ error }) => this.phase === 'connecting' && !isFinal(error),
         },
       );
