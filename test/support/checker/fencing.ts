@@ -5,10 +5,11 @@
  * every write, and is fed the same attempts, to show what the lock alone would have let
  * through.
  *
- * An overlap is an accepted write by a holder after another holder's write was accepted
- * since this holder's previous accepted write (A, B, A): two critical sections interleaved
- * at the resource. With fencing this can only happen if the lock handed one token to two
- * holders, or tokens went back.
+ * An overlap is an accepted write that belongs to a critical section other than the latest
+ * one the resource has seen: either a section acquired earlier (a lower token) writing
+ * after a later one wrote (a stale holder), or a section resuming after another one's write
+ * (A, B, A: interleaved). With fencing the first cannot be accepted, and the second only if
+ * the lock handed one token to two holders.
  */
 
 export interface FenceWrite {
@@ -44,7 +45,8 @@ export function checkLock(log: readonly FenceWrite[]): LockResult {
   let refused = 0;
   let overlaps = 0;
   let current: string | undefined;
-  // holders whose run at the resource was interrupted by another holder's accepted write
+  let highest = -1n;
+  // sections whose run at the resource was interrupted by another section's accepted write
   const interrupted = new Set<string>();
   for (const w of log) {
     if (!w.accepted) {
@@ -55,8 +57,9 @@ export function checkLock(log: readonly FenceWrite[]): LockResult {
     const section = `${w.holder}#${w.token}`;
     if (current !== undefined && current !== section) {
       interrupted.add(current);
-      if (interrupted.has(section)) overlaps++;
+      if (w.token < highest || interrupted.has(section)) overlaps++;
     }
+    if (w.token > highest) highest = w.token;
     current = section;
   }
   return { accepted, refused, overlaps };

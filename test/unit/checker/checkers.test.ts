@@ -112,9 +112,35 @@ describe('lock with a fencing resource', () => {
     for (const [h, t] of [['A', 3n], ['B', 3n], ['A', 3n]] as const) fenced.write(h, t, 0);
     expect(checkLock(fenced.log)).toEqual({ accepted: 3, refused: 0, overlaps: 1 });
   });
+  it('counts a stale holder writing after a later section, even without interleaving', () => {
+    // A acquired (token 1) and paused before writing; B acquired (2), wrote, released; A wakes and writes.
+    const fenced = new FencedResource(true);
+    const unfenced = new FencedResource(false);
+    for (const [h, t] of [['B', 2n], ['B', 2n], ['A', 1n]] as const) {
+      fenced.write(h, t, 0);
+      unfenced.write(h, t, 0);
+    }
+    expect(checkLock(fenced.log)).toEqual({ accepted: 2, refused: 1, overlaps: 0 });
+    expect(checkLock(unfenced.log)).toEqual({ accepted: 3, refused: 0, overlaps: 1 });
+  });
   it('sequential sections are no overlap', () => {
     const fenced = new FencedResource(true);
     for (const [h, t] of [['A', 1n], ['A', 1n], ['B', 2n], ['A', 3n]] as const) fenced.write(h, t, 0);
     expect(checkLock(fenced.log)).toEqual({ accepted: 4, refused: 0, overlaps: 0 });
+  });
+});
+
+describe('watches across a server restart (Resync)', () => {
+  const changes = new Map([['/k', [5n, 6n, 7n, 8n]]]);
+  const run = (stream: WatchLogEntry[]) => checkWatches(new Map([[1, stream]]), changes).map((v) => [v.kind, v.zxid]);
+  const ev = (zxid: bigint, type = 'NodeDataChanged'): WatchLogEntry => ({ kind: 'event', path: '/k', type, zxid });
+  it('a Resync covers the changes between the events around it', () => {
+    expect(run([{ kind: 'watch', path: '/k', fromZxid: 4n }, ev(5n), ev(5n, 'Resync'), { kind: 'data', path: '/k', mzxid: 7n }, ev(8n), { kind: 'end', zxid: 8n }])).toEqual([]);
+  });
+  it('does not cover data read before the Resync arrived, nor changes after the next event', () => {
+    expect(run([{ kind: 'watch', path: '/k', fromZxid: 4n }, ev(5n), { kind: 'data', path: '/k', mzxid: 6n }, ev(5n, 'Resync'), ev(7n), { kind: 'end', zxid: 8n }])).toEqual([
+      ['data-before-event', 6n],
+      ['missed', 8n],
+    ]);
   });
 });
