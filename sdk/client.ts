@@ -17,7 +17,8 @@ import { EventStream } from './event-stream.js';
 import { checkCallOptions, resolveOptions, type CallOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
 import { Session, type Phase as ClientState, type Response } from './session.js';
 import type { StateEvent, StateListener } from './states.js';
-import { CREATE_MODES, Acls, type Acl, type AddWatchMode, type ClientIdentity, type CreateMode, type Data, type Stat, type Watcher, type WatcherType } from './types.js';
+import { bytes, checkAcl, checkMode, checkPath, checkTtl, checkVersion } from './arguments.js';
+import type { Acl, AddWatchMode, ClientIdentity, CreateMode, Data, Stat, Watcher, WatcherType } from './types.js';
 import { OneShotWatch, PersistentWatch } from './watch-handles.js';
 import type { OneShotKind } from './watches.js';
 
@@ -94,51 +95,6 @@ export type MultiReadResult =
 
 const RETRY_MIN_MS = 10;
 const RETRY_MAX_MS = 500;
-
-function bytes(data: Data | null | undefined, method: string): Uint8Array {
-  if (data === null || data === undefined) return new Uint8Array(0);
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (data instanceof Uint8Array) return data;
-  throw new TypeError(`${method}(): data must be a Uint8Array, a string or null`);
-}
-
-function checkPath(method: string, path: unknown, name = 'path'): asserts path is string {
-  if (typeof path !== 'string') throw new TypeError(`${method}(): \`${name}\` must be a string, got ${typeof path}`);
-}
-
-function checkVersion(method: string, version: unknown): number {
-  if (version === undefined) return -1;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < -1) throw new TypeError(`${method}(): option \`version\` must be an integer >= -1`);
-  return version;
-}
-
-function checkMode(method: string, mode: unknown): CreateMode {
-  if (mode === undefined) return 'persistent';
-  if (typeof mode !== 'string' || !(CREATE_MODES as readonly string[]).includes(mode)) {
-    throw new TypeError(`${method}(): option \`mode\` must be one of ${CREATE_MODES.join(', ')}`);
-  }
-  return mode as CreateMode;
-}
-
-function checkTtl(method: string, mode: CreateMode, ttlMs: unknown): number {
-  const ttl = mode === 'persistentWithTtl' || mode === 'persistentSequentialWithTtl';
-  if (ttlMs === undefined) return 0;
-  if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 0) throw new TypeError(`${method}(): option \`ttlMs\` must be a non-negative integer`);
-  if (!ttl && ttlMs !== 0) throw new TypeError(`${method}(): option \`ttlMs\` is only for the TTL modes`);
-  return ttlMs;
-}
-
-function checkAcl(method: string, acl: unknown): readonly Acl[] {
-  if (acl === undefined) return Acls.OPEN_ACL_UNSAFE;
-  if (!Array.isArray(acl)) throw new TypeError(`${method}(): option \`acl\` must be an array of { perms, id: { scheme, id } }`);
-  for (const a of acl as unknown[]) {
-    const e = a as Acl | null;
-    if (!e || typeof e.perms !== 'number' || !e.id || typeof e.id.scheme !== 'string' || typeof e.id.id !== 'string') {
-      throw new TypeError(`${method}(): option \`acl\` has an entry that is not { perms: number, id: { scheme: string, id: string } }`);
-    }
-  }
-  return acl as Acl[];
-}
 
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
@@ -283,14 +239,15 @@ export class Client {
 
   /** Sends once; for writes and for calls that must not repeat. */
   private once<T>(op: RequestOp, opts: CallOptions | undefined, complete: (msg: Response) => T): Promise<T> {
-    return this.session.submit(op, complete, opts?.signal, this.timeoutOf(opts));
+    return this.session.submit(this.session.chroot.op(op), complete, opts?.signal, this.timeoutOf(opts));
   }
 
   /** Sends, and sends again after a retryable failure (connection loss, busy server). */
   private retrying<T>(op: RequestOp, opts: CallOptions | undefined, complete: (msg: Response) => T): Promise<T> {
     const timeoutMs = this.timeoutOf(opts);
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
-    return pRetry(() => this.session.submit(op, complete, opts?.signal, deadline > 0 ? Math.max(1, deadline - Date.now()) : 0), {
+    const rooted = this.session.chroot.op(op);
+    return pRetry(() => this.session.submit(rooted, complete, opts?.signal, deadline > 0 ? Math.max(1, deadline - Date.now()) : 0), {
       retries: this.options.readRetries,
       minTimeout: RETRY_MIN_MS,
       maxTimeout: RETRY_MAX_MS,
@@ -303,7 +260,8 @@ export class Client {
   }
 
   /** Registers a one-shot watch locally; called in frame order with the reply. */
-  private register(kind: OneShotKind, path: string, watch: Watcher | OneShotWatch): void {
+  private register(kind: OneShotKind, clientPath: string, watch: Watcher | OneShotWatch): void {
+    const path = this.session.chroot.toServer(clientPath);
     if (watch instanceof OneShotWatch) {
       const w = watch.watcher;
       watch.bind(() => this.session.watches.remove(kind, path, w));
@@ -348,7 +306,8 @@ export class Client {
 
   private createResult(msg: Response, path: string): { path: string; stat: Stat } {
     ok(msg, path);
-    return { path: msg.body.create?.path ?? path, stat: decodeStat(msg.body.create?.stat) };
+    const created = msg.body.create?.path;
+    return { path: created ? this.session.chroot.toClient(created) : path, stat: decodeStat(msg.body.create?.stat) };
   }
 
   private async protectedCreate(spec: Extract<RequestOp, { op: 'create' }>, opts: CreateOptions): Promise<{ path: string; stat: Stat }> {
@@ -461,7 +420,7 @@ export class Client {
   async getEphemerals(prefixPath = '/', opts: CallOptions = {}): Promise<string[]> {
     checkPath('getEphemerals', prefixPath, 'prefixPath');
     checkCallOptions('getEphemerals', opts);
-    return this.retrying({ op: 'getEphemerals', prefixPath }, opts, (msg) => ok(msg, prefixPath).body.paths?.paths ?? []);
+    return this.retrying({ op: 'getEphemerals', prefixPath }, opts, (msg) => (ok(msg, prefixPath).body.paths?.paths ?? []).map((p) => this.session.chroot.toClient(p)));
   }
 
   /** Waits until the connected server has everything the leader committed before it. */
@@ -519,7 +478,7 @@ export class Client {
         const spec = specs[i]!;
         switch (spec.op) {
           case 'create':
-            return { op: 'create', path: r.create?.path ?? spec.path, stat: decodeStat(r.create?.stat) };
+            return { op: 'create', path: r.create?.path ? this.session.chroot.toClient(r.create.path) : spec.path, stat: decodeStat(r.create?.stat) };
           case 'setData':
             return { op: 'setData', stat: decodeStat(r.stat?.stat) };
           default:
@@ -584,10 +543,11 @@ export class Client {
     if (opts.listener !== undefined && typeof opts.listener !== 'function') throw new TypeError('addWatch(): option `listener` must be a function');
     const bufferSize = opts.bufferSize ?? 1024;
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new TypeError('addWatch(): option `bufferSize` must be a positive integer');
+    const serverPath = this.session.chroot.toServer(path);
     let handle: PersistentWatch | undefined;
     handle = new PersistentWatch(path, mode, opts.listener, bufferSize, async () => {
       if (!handle) return;
-      const last = this.session.watches.remove(mode, path, handle.watcher);
+      const last = this.session.watches.remove(mode, serverPath, handle.watcher);
       if (!last || this.session.state === 'closed' || this.session.state === 'expired' || this.session.state === 'closing') return;
       try {
         await this.once({ op: 'removeWatches', path, type: mode }, {}, () => undefined);
@@ -598,7 +558,7 @@ export class Client {
     const watcher = handle.watcher;
     await this.retrying({ op: 'addWatch', path, mode }, opts, (msg) => {
       ok(msg, path);
-      this.session.watches.add(mode, path, watcher);
+      this.session.watches.add(mode, serverPath, watcher);
     });
     return handle;
   }
@@ -615,7 +575,7 @@ export class Client {
       throw new TypeError("removeWatches(): `type` must be 'children', 'data', 'any', 'persistent' or 'persistentRecursive'");
     }
     const fire = (): number => {
-      const removed = this.session.watches.removeAll(path, type);
+      const removed = this.session.watches.removeAll(this.session.chroot.toServer(path), type);
       for (const [w, ev] of removed) this.session.callWatcher(w, { type: ev, path, zxid: this.lastZxid });
       return removed.length;
     };

@@ -27,7 +27,7 @@ export type {
   WatchOptions,
 } from './client.js';
 export type { CallOptions, ConnectOptions, ServerAddress } from './options.js';
-export { parseServers } from './options.js';
+export { parseConnectString, parseServers } from './options.js';
 export type { StateEvent, StateListener } from './states.js';
 export { OneShotWatch, PersistentWatch } from './watch-handles.js';
 export { Acls, CREATE_MODES, Perms } from './types.js';

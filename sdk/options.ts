@@ -13,7 +13,9 @@ export interface ServerAddress {
 export interface ConnectOptions {
   /**
    * The ensemble's client addresses: `'h1:p1,h2:p2'` (ZooKeeper's connect string) or an
-   * array. A missing port means 2181. IPv6 hosts go in brackets: `[::1]:2181`.
+   * array. A missing port means 2181. IPv6 hosts go in brackets: `[::1]:2181`. A path
+   * after the last address is a chroot (as ZooKeeper's): every path of the client is then
+   * relative to it, e.g. `'h1:2181,h2:2181/apps/billing'`.
    * @example 'localhost:2181'
    */
   servers: string | readonly string[];
@@ -83,6 +85,8 @@ export interface ConnectOptions {
 
 export interface ResolvedOptions {
   servers: ServerAddress[];
+  /** '' for none, else the absolute path every client path is rooted at */
+  chroot: string;
   sessionTimeoutMs: number;
   signal: AbortSignal | undefined;
   connectTimeoutMs: number;
@@ -110,6 +114,19 @@ function intOption(o: Record<string, unknown>, name: string, def: number, min: n
   return v;
 }
 
+/**
+ * Splits a connect string into its addresses and its chroot (`'h1:p1,h2:p2/app'`).
+ * Throws TypeError naming `servers`.
+ */
+export function parseConnectString(servers: unknown): { servers: ServerAddress[]; chroot: string } {
+  if (typeof servers !== 'string') return { servers: parseServers(servers), chroot: '' };
+  const slash = servers.indexOf('/');
+  if (slash < 0) return { servers: parseServers(servers), chroot: '' };
+  const chroot = servers.slice(slash).replace(/\/+$/, '');
+  if (chroot !== '' && !/^(\/[^/]+)+$/.test(chroot)) fail('servers', 'a chroot without empty segments', servers.slice(slash));
+  return { servers: parseServers(servers.slice(0, slash)), chroot };
+}
+
 /** Parses `'h1:p1,h2:p2'` (or an array of `host[:port]`). Throws TypeError naming `servers`. */
 export function parseServers(servers: unknown): ServerAddress[] {
   const list = typeof servers === 'string' ? servers.split(',') : Array.isArray(servers) ? (servers as unknown[]) : fail('servers', "a 'host:port,host:port' string or an array", servers);
@@ -131,7 +148,7 @@ export function parseServers(servers: unknown): ServerAddress[] {
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new TypeError('connect(): expected an options object with `servers`');
   const o = options as unknown as Record<string, unknown>;
-  const servers = parseServers(o.servers);
+  const { servers, chroot } = parseConnectString(o.servers);
   const sessionTimeoutMs = intOption(o, 'sessionTimeoutMs', 30_000, 1);
   const signal = o.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal);
@@ -165,6 +182,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
   for (const key of Object.keys(o)) if (!known.has(key)) throw new TypeError(`connect(): unknown option \`${key}\``);
   return {
     servers,
+    chroot,
     sessionTimeoutMs,
     signal: signal as AbortSignal | undefined,
     connectTimeoutMs: intOption(o, 'connectTimeoutMs', sessionTimeoutMs, 1),

@@ -35,6 +35,7 @@ import type { ResolvedOptions, ServerAddress } from './options.js';
 import { StateHub, type StateEvent } from './states.js';
 import type { ConnectionState, WatchEvent, Watcher } from './types.js';
 import { WatchRegistry } from './watches.js';
+import { Chroot } from './chroot.js';
 
 export type Response = Extract<ServerMessage, { kind: 'response' }>;
 
@@ -63,6 +64,8 @@ function isFinal(err: unknown): boolean {
 export class Session {
   readonly watches = new WatchRegistry();
   readonly states = new StateHub();
+  /** Watch tables hold server paths; events are handed out with the client's paths. */
+  readonly chroot: Chroot;
 
   private phase: Phase = 'connecting';
   private conn: Connection | undefined;
@@ -88,6 +91,7 @@ export class Session {
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
 
   constructor(private readonly opts: ResolvedOptions) {
+    this.chroot = new Chroot(opts.chroot);
     this.sessionId = opts.sessionId;
     this.password = opts.sessionPassword;
     this.timeoutMs = opts.sessionTimeoutMs;
@@ -412,8 +416,8 @@ export class Session {
       }
       case 'event': {
         this.seen(msg.zxid);
-        const event: WatchEvent = { type: msg.type, path: msg.path, zxid: msg.zxid };
-        for (const w of this.watches.materialize(event)) this.callWatcher(w, event);
+        const event: WatchEvent = { type: msg.type, path: this.chroot.toClient(msg.path), zxid: msg.zxid };
+        for (const w of this.watches.materialize(msg)) this.callWatcher(w, event);
         return;
       }
       case 'pong':

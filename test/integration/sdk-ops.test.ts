@@ -12,6 +12,7 @@ import {
   NodeExistsError,
   NoNodeError,
   NotEmptyError,
+  OneShotWatch,
   RuntimeInconsistencyError,
   type Client,
   type MultiError,
@@ -298,6 +299,32 @@ describe('pipelining', () => {
     results.forEach((r, i) => {
       if (typeof r === 'number') expect(r).toBe(Math.floor(i / 3) * 2 + 2);
     });
+  });
+});
+
+describe('chroot', () => {
+  it('roots every path at the connect string path and returns paths relative to it', async () => {
+    const outside = await fresh();
+    await outside.create('/app');
+    const c = await openClient(`${srv.server.address}/app`);
+    const events: string[] = [];
+    await c.addWatch('/', 'persistentRecursive', { listener: (e) => events.push(`${e.type} ${e.path}`) });
+    const { path } = await c.create('/job-', 'x', { mode: 'ephemeralSequential' });
+    expect(path).toMatch(/^\/job-\d{10}$/);
+    expect(await outside.exists(`/app${path}`)).not.toBeNull();
+    expect(await c.getEphemerals()).toEqual([path]);
+    expect(await c.getChildren('/')).toEqual([path.slice(1)]);
+    const [made] = await c.multi([{ op: 'create', path: '/m', data: 'y' }]);
+    expect(made).toMatchObject({ op: 'create', path: '/m' });
+    const seen = new OneShotWatch();
+    await c.getData('/m', { watch: seen });
+    await outside.setData('/app/m', 'z');
+    expect(await seen).toMatchObject({ type: 'NodeDataChanged', path: '/m' });
+    expect((await c.multiRead([{ op: 'getData', path: '/m' }]))[0]).toMatchObject({ op: 'getData' });
+    await expect(c.getData('/nope')).rejects.toMatchObject({ code: 'NONODE', path: '/nope' });
+    await expect(c.create('rel')).rejects.toBeInstanceOf(BadArgumentsError);
+    await c.sync('/');
+    expect(events).toEqual([`NodeCreated ${path}`, 'NodeCreated /m', 'NodeDataChanged /m']);
   });
 });
 
