@@ -31,11 +31,15 @@ class Recorder {
     readonly measureTo: number,
   ) {}
 
+  /**
+   * An op counts when it ends inside the window. Its latency is recorded when any part of it
+   * lies inside the window, including one that began during the warm-up or ended after the
+   * window (a stall across the boundary must show in p99.9, not vanish).
+   */
   ok(started: number, ended: number): void {
-    if (started >= this.measureFrom && ended <= this.measureTo) {
-      this.hist.record(ended - started);
-      this.ops++;
-    }
+    if (ended < this.measureFrom || started > this.measureTo) return;
+    this.hist.record(ended - started);
+    if (ended <= this.measureTo) this.ops++;
   }
 
   error(e: unknown): void {

@@ -49,12 +49,14 @@ function merged(results: MeasuredResult[], durationMs: number): Omit<Row, 'syste
     errors += r.errors;
     firstError ??= r.firstError;
   }
+  let ops = 0;
+  for (const r of results) ops += r.ops;
   return {
-    opsPerSec: h.count / (durationMs / 1000),
+    opsPerSec: ops / (durationMs / 1000),
     p50Ms: h.percentile(0.5),
     p99Ms: h.percentile(0.99),
     p999Ms: h.percentile(0.999),
-    ops: h.count,
+    ops,
     errors,
     ...(firstError ? { firstError } : {}),
   };
