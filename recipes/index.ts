@@ -24,3 +24,9 @@ export { parseNodeName, protectedName, PROTECTED_PREFIX, type NodeName } from '.
 export { LeaderLatch, type LeaderLatchOptions, type LeadershipEvent } from './leader-latch.js';
 export { LeaderSelector, type LeaderSelectorOptions } from './leader-selector.js';
 export { currentLeader, observeLeader, participants, type Participant } from './leader-observer.js';
+export { ServiceRegistry, DEFAULT_BASE_PATH, type RegistryEvent, type ServiceRegistryOptions } from './service-registry.js';
+export { ServiceDiscovery, ServiceProvider, type ServiceProviderOptions } from './service-discovery.js';
+export { ServiceCache, type ServiceChange } from './service-cache.js';
+export type { InstanceSpec, ServiceInstance } from './service-instance.js';
+export { httpCheck, tcpCheck, type HealthCheck } from './health-check.js';
+export type { ClientSource } from './client-source.js';

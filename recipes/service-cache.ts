@@ -1,0 +1,120 @@
+/**
+ * A live local list of one service's instances, fed by a persistent recursive watch on
+ * the service's node (no polling): every creation, deletion or data change under it
+ * re-reads that one instance; a `Resync` (events the server could not replay) or a
+ * reconnect re-reads them all. Changes come as events and as an async iterable.
+ */
+import { NoNodeError, type Client, type PersistentWatch, type WatchEvent } from '../sdk/index.js';
+import { EventHub } from './event-hub.js';
+import { join } from './paths.js';
+import { decodeInstance, type ServiceInstance } from './service-instance.js';
+
+export type ServiceChange<P = unknown> =
+  | { type: 'added'; instance: ServiceInstance<P> }
+  | { type: 'updated'; instance: ServiceInstance<P> }
+  | { type: 'removed'; instance: ServiceInstance<P> };
+
+export class ServiceCache<P = unknown> {
+  private readonly byId = new Map<string, ServiceInstance<P>>();
+  private readonly hub = new EventHub<ServiceChange<P>>('service cache');
+  private watch: PersistentWatch | undefined;
+  private offState: (() => void) | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  /** @internal use ServiceDiscovery.cache() */
+  constructor(
+    private readonly client: Client,
+    readonly path: string,
+  ) {}
+
+  /** @internal registers the watch, then loads everything. */
+  async start(): Promise<void> {
+    this.watch = await this.client.addWatch(this.path, 'persistentRecursive', { listener: (e) => this.onEvent(e) });
+    this.offState = this.client.on('state', (e) => {
+      if (e.state === 'reconnected') this.enqueue(() => this.reloadAll());
+    });
+    this.enqueue(() => this.reloadAll());
+    await this.queue;
+  }
+
+  /** The instances now, sorted by id. */
+  instances(): ServiceInstance<P>[] {
+    return [...this.byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Calls `listener` for every change. */
+  on(listener: (c: ServiceChange<P>) => void): () => void {
+    return this.hub.on(listener);
+  }
+
+  /** Changes from now on as an async iterable (ends on close()). */
+  changes(opts: { signal?: AbortSignal; bufferSize?: number } = {}): AsyncIterableIterator<ServiceChange<P>> {
+    return this.hub.iterate(opts);
+  }
+
+  /** Resolves after every change seen so far has been applied (for tests and tools). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.offState?.();
+    await this.watch?.close();
+    this.hub.end();
+  }
+
+  private onEvent(e: WatchEvent): void {
+    if (this.closed) return;
+    if (e.type === 'Resync') return this.enqueue(() => this.reloadAll());
+    if (e.path === this.path || !e.path.startsWith(`${this.path}/`)) return;
+    const id = e.path.slice(this.path.length + 1);
+    if (id.includes('/')) return;
+    this.enqueue(() => this.reloadOne(id));
+  }
+
+  // One change at a time, in event order: each re-reads the present state.
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      if (!this.closed) process.emitWarning(`service cache ${this.path}: ${(err as Error).message}`, 'WardenRecipeWarning');
+    });
+  }
+
+  private async reloadAll(): Promise<void> {
+    let ids: string[];
+    try {
+      ids = await this.client.getChildren(this.path);
+    } catch (e) {
+      if (!(e instanceof NoNodeError)) throw e;
+      ids = [];
+    }
+    for (const gone of [...this.byId.keys()].filter((id) => !ids.includes(id))) this.apply(gone, undefined);
+    for (const id of ids) await this.reloadOne(id);
+  }
+
+  private async reloadOne(id: string): Promise<void> {
+    try {
+      const { data } = await this.client.getData(join(this.path, id));
+      this.apply(id, decodeInstance<P>(data));
+    } catch (e) {
+      if (!(e instanceof NoNodeError)) throw e;
+      this.apply(id, undefined);
+    }
+  }
+
+  private apply(id: string, inst: ServiceInstance<P> | undefined): void {
+    const old = this.byId.get(id);
+    if (!inst) {
+      if (old) {
+        this.byId.delete(id);
+        this.hub.emit({ type: 'removed', instance: old });
+      }
+      return;
+    }
+    this.byId.set(id, inst);
+    if (!old) this.hub.emit({ type: 'added', instance: inst });
+    else if (JSON.stringify(old) !== JSON.stringify(inst)) this.hub.emit({ type: 'updated', instance: inst });
+  }
+}
