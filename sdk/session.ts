@@ -493,7 +493,9 @@ export class Session {
         factor: 2,
         randomize: true,
         signal: this.lifetime.signal,
-        unref: true,
+        // A client that is not closed keeps its process alive, connected (its channel does)
+        // or not: a program awaiting a call across a server restart must not just exit.
+        unref: false,
         shouldRetry: ({ error }) => this.phase === 'disconnected' && !isFinal(error),
       });
     } catch (e) {
