@@ -34,6 +34,10 @@ export interface Limits {
   batchBytesMax: number;
   /** Txns one fsync batch covers. */
   batchTxnsMax: number;
+  /** Largest frame between ensemble members (a SNAP carries a whole tree in one frame). */
+  peerFrameBytesMax: number;
+  /** Frames queued to a peer while its connection is being (re)established. */
+  peerQueueFramesMax: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -52,6 +56,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   watchHistoryMax: 100_000,
   batchBytesMax: 4 * 1024 * 1024,
   batchTxnsMax: 1000,
+  peerFrameBytesMax: 512 * 1024 * 1024,
+  peerQueueFramesMax: 100_000,
 });
 
 /** A limit was exceeded: the message names it and its value. Maps to Code.LIMITEXCEEDED. */

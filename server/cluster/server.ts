@@ -1,15 +1,21 @@
 /**
- * The node runtime of a standalone server: it owns the clock, the timers, the disk and the
- * sockets, and drives the pure parts (tree, prep, pipeline, sessions, watches) with them.
+ * The node runtime of a server, standalone or ensemble member: it owns the clock, the
+ * timers, the disk and the sockets, and drives the pure parts (zab, tree, prep, pipeline,
+ * sessions, watches) with them.
  *
- * Start-up: recover the tree from the newest valid snapshot plus the log after it, start a
- * new epoch above everything on disk, re-arm every recovered session with a full timeout
- * (as ZooKeeper does: a restart must not expire sessions whose clients were simply waiting
- * for it), then listen.
+ * There is one code path. A standalone server is an ensemble of one voter: it elects
+ * itself at once, and "replicate" is "persist, then commit" because its own ack is a
+ * majority. An ensemble member adds the peer transport (peer-transport.ts).
  *
- * Replication in standalone mode is "persist, then commit": a proposed txn is appended to
- * the log (group commit: one fsync covers everything proposed meanwhile) and committed to
- * the pipeline once durable, in zxid order. The ensemble replaces exactly this step.
+ * Start-up: the tree is the newest valid snapshot (committed state only); the log after it
+ * goes to Zab as history whose fate the next leader decides (a leader commits its whole
+ * history; a learner is synced to the leader's). Serving starts once Zab says so: as
+ * leader (a majority acked NEWLEADER) or as a learner in sync (UPTODATE). Then every
+ * session is re-armed with a full timeout on the leader, which alone decides expiry.
+ *
+ * Clients: reads are served by the local tree; a learner forwards writes and syncs to the
+ * leader (server/request/forwarded.ts) and sends it the sessions it sees alive; losing
+ * the leader or the quorum closes every client connection so clients move on.
  *
  * A failed write or fsync is fatal (fail-stop): continuing could acknowledge a write that
  * is not on disk. `onFatal` lets the process owner exit.
@@ -19,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { Code } from '../../proto/codes.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../base/log.js';
-import { epochOf, formatZxid } from '../base/zxid.js';
+import { epochOf, formatZxid, type Zxid } from '../base/zxid.js';
 import { Prepper } from '../request/prep.js';
 import { RequestPipeline } from '../request/pipeline.js';
 import { createAdminHandlers, type ServerStatus } from '../rpc/admin-service.js';
@@ -37,6 +43,11 @@ import { NULL_SERVER_METRICS, type ServerMetrics } from '../base/server-metrics.
 import { ConnectionStats } from '../rpc/connection-stats.js';
 import { describeServer, fsyncObserver } from './server-view.js';
 import { loadTlsMaterial } from '../config/tls-material.js';
+import { readEpoch } from '../storage/epoch-file.js';
+import type { Effect, Entry, Member, Snapshot } from '../zab/types.js';
+import { PeerTransport } from './peer-transport.js';
+import { ZabDriver, zabTiming } from './zab-driver.js';
+import type { PeerBody } from './peer-codec.js';
 
 export const WARDEN_VERSION = '0.1.0';
 
@@ -80,9 +91,14 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   );
 
   let tree: DataTree;
+  let acceptedEpoch: number;
+  let currentEpoch: number;
+  const lastLogged: Zxid = recovered.records.at(-1)?.zxid ?? recovered.snapshot?.zxid ?? 0n;
   try {
     tree = recovered.snapshot ? DataTree.fromSnapshot(recovered.snapshot.zxid, recovered.snapshot.records) : new DataTree();
-    for (const record of recovered.records) tree.apply(decodeTxnEntry(record.payload));
+    // A data dir without epoch files (new, or from before Zab) starts at its last txn's epoch.
+    acceptedEpoch = readEpoch(config.dataDir, 'acceptedEpoch') ?? epochOf(lastLogged);
+    currentEpoch = Math.min(acceptedEpoch, readEpoch(config.dataDir, 'currentEpoch') ?? epochOf(lastLogged));
   } catch (e) {
     await storage.close();
     throw e;
@@ -98,6 +114,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   });
 
   const serverId = config.myid ?? 0;
+  const ensemble = config.servers.length > 0;
+  const members: Member[] = ensemble ? config.servers.map((s) => ({ id: s.id, voter: !s.observer })) : [{ id: serverId, voter: true }];
   const epoch = epochOf(tree.lastZxid) + 1;
   const mono = (): number => performance.now();
   const wall = (): number => Date.now();
@@ -129,7 +147,9 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     const zxid = tree.lastZxid;
     const records = Array.from(tree.snapshotRecords());
     const began = mono();
-    storage
+    // In the persist order, so it never races a TRUNC or a SNAP from the leader.
+    driver.exclusive(() =>
+      storage
       .writeSnapshot(zxid, records)
       .then(() => {
         metrics.snapshotWritten(mono() - began);
@@ -139,7 +159,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       .catch((e: Error) => failStop(e))
       .finally(() => {
         snapshotting = false;
-      });
+      }),
+    );
   };
 
   const pipeline: RequestPipeline = new RequestPipeline(
@@ -156,15 +177,11 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
         if (fatal) return;
         const payload = encodeTxnEntry(entry);
         metrics.proposed(payload.length);
-        storage
-          .append([{ zxid: entry.header.zxid, payload }])
-          .then(() => {
-            if (fatal) return;
-            pipeline.commit(entry, wall());
-            metrics.committed();
-            if (++txnsSinceSnapshot >= nextSnapshotAt) takeSnapshot('snapCount');
-          })
-          .catch((e: Error) => failStop(e));
+        driver.propose({ zxid: entry.header.zxid, data: payload });
+      },
+      forward(req) {
+        const leader = driver.zab.leaderId;
+        if (leader !== undefined && transport) transport.send(leader, { kind: 'request', req });
       },
       sessionOpened(id: SessionId, timeoutMs: number) {
         tracker.add(id, timeoutMs, mono());
@@ -178,14 +195,139 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     epoch,
   );
 
-  for (const [id, s] of tree.sessions()) tracker.add(id, s.timeoutMs, mono());
+  // ------------------------------------------------------------------ replication
 
-  if (recovered.records.length > 0 || !recovered.snapshot) takeSnapshot('start-up');
+  let serving = false;
+  let mode: Effect & { kind: 'role' } = { kind: 'role', mode: 'looking', epoch: currentEpoch, leader: undefined, reason: 'starting' };
+  let firstServing: () => void = () => {};
+  const servingOnce = new Promise<void>((resolve) => (firstServing = resolve));
+  let startupSnapshotDone = false;
+  const isLeader = (): boolean => mode.mode === 'leader' && driver.zab.canPropose;
+  /** sessions seen alive on a learner since the last report to the leader */
+  const touched = new Set<SessionId>();
+
+  const onRole = (e: Extract<Effect, { kind: 'role' }>): void => {
+    const before = mode.mode;
+    mode = e;
+    if (ensemble || e.mode !== 'leader') log.info('zab role', { mode: e.mode, epoch: e.epoch, leader: e.leader, reason: e.reason });
+    if (e.mode === 'looking') {
+      serving = false;
+      if (before !== 'looking') pipeline.stopServing();
+      grpcHealth('NOT_SERVING');
+      for (const id of tree.sessions().keys()) tracker.remove(id);
+      return;
+    }
+    if (e.mode === 'leader') {
+      pipeline.becomeLeader(e.epoch);
+      // The leader alone decides expiry; every session gets a full timeout from now.
+      for (const [id, sess] of tree.sessions()) tracker.add(id, sess.timeoutMs, mono());
+    } else {
+      pipeline.becomeLearner();
+      for (const id of tree.sessions().keys()) tracker.remove(id);
+    }
+    serving = true;
+    grpcHealth('SERVING');
+    if (!startupSnapshotDone) {
+      startupSnapshotDone = true;
+      if (recovered.records.length > 0 || !recovered.snapshot) takeSnapshot('start-up');
+    }
+    firstServing();
+  };
+
+  const onApply = (e: Entry): void => {
+    const entry = decodeTxnEntry(e.data);
+    pipeline.commit(entry, wall());
+    metrics.committed();
+    if (entry.txn.type === 'createSession' && mode.mode === 'leader') tracker.add(entry.header.sessionId, entry.txn.timeoutMs, mono());
+    if (++txnsSinceSnapshot >= nextSnapshotAt) takeSnapshot('snapCount');
+  };
+
+  const onInstall = (snap: Snapshot): void => {
+    tree.replaceWith(DataTree.fromSnapshot(snap.zxid, snap.records));
+    prepper.reset();
+    log.info('installed a snapshot from the leader', { zxid: formatZxid(snap.zxid), records: snap.records.length });
+  };
+
+  const onPeerFrame = (from: number, body: PeerBody): void => {
+    if (fatal || closing) return;
+    switch (body.kind) {
+      case 'zab':
+        driver.step(from, body.msg);
+        return;
+      case 'request': {
+        const req = body.req;
+        if (!isLeader()) {
+          transport?.send(from, { kind: 'answer', answer: { kind: 'failed', sessionId: req.sessionId, cxid: req.cxid, err: Code.CONNECTIONLOSS, message: 'not the leader' } });
+          return;
+        }
+        if (req.kind === 'sync') {
+          transport?.send(from, { kind: 'answer', answer: { kind: 'synced', sessionId: req.sessionId, cxid: req.cxid, zxid: pipeline.lastProposedZxid } });
+          return;
+        }
+        pipeline.submitForwarded(req, wall(), (err, message, multiCodes) =>
+          transport?.send(from, { kind: 'answer', answer: { kind: 'failed', sessionId: req.sessionId, cxid: req.cxid, err, message, multiCodes } }),
+        );
+        return;
+      }
+      case 'answer':
+        pipeline.answered(body.answer, wall());
+        return;
+      case 'touch':
+        if (isLeader()) for (const id of body.sessions) tracker.touch(id, mono());
+        return;
+      case 'hello':
+        return;
+    }
+  };
+
+  const timing = zabTiming(config.tickTimeMs, config.initLimit, config.syncLimit);
+  const driver: ZabDriver = new ZabDriver({
+    id: serverId,
+    members,
+    timing,
+    init: { acceptedEpoch, currentEpoch, snapshotZxid: recovered.snapshot?.zxid ?? 0n, entries: recovered.records.map((r) => ({ zxid: r.zxid, data: r.payload })) },
+    storage,
+    dataDir: config.dataDir,
+    log,
+    snapshot: () => ({ zxid: tree.lastZxid, records: Array.from(tree.snapshotRecords()) }),
+    send: (to, msg) => transport?.send(to, { kind: 'zab', msg }),
+    apply: onApply,
+    install: onInstall,
+    role: onRole,
+    fatal: (e) => failStop(e),
+  });
+
+  let transport: PeerTransport | undefined;
+  if (ensemble) {
+    const me = config.servers.find((s) => s.id === serverId)!;
+    try {
+      transport = await PeerTransport.start({
+        myId: serverId,
+        listenHost: me.host,
+        listenPort: me.quorumPort,
+        peers: config.servers.filter((s) => s.id !== serverId).map((s) => ({ id: s.id, host: s.host, port: s.quorumPort })),
+        log,
+        frameBytesMax: config.limits.peerFrameBytesMax,
+        queueFramesMax: config.limits.peerQueueFramesMax,
+        onFrame: onPeerFrame,
+        onPeerDown: (id) => {
+          if (!fatal && !closing) driver.peerDown(id);
+        },
+      });
+    } catch (e) {
+      await storage.close();
+      throw new Error(`cannot listen for peers on ${me.host}:${me.quorumPort}: ${(e as Error).message}`);
+    }
+  }
+  let grpcHealth: (s: 'SERVING' | 'NOT_SERVING') => void = () => {};
+  driver.start();
+  // A standalone server leads as soon as its epochs are on disk: serve only then.
+  if (!ensemble) await servingOnce;
 
   const timers: NodeJS.Timeout[] = [];
   timers.push(
     setInterval(() => {
-      if (fatal || closing) return;
+      if (fatal || closing || !isLeader()) return;
       for (const id of tracker.expire(mono())) {
         log.debug('session expired', { session: `0x${id.toString(16)}` });
         pipeline.submitInternal(id, { op: 'closeSession' }, wall());
@@ -196,7 +338,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   const reaping = new Set<string>();
   timers.push(
     setInterval(() => {
-      if (fatal || closing) return;
+      if (fatal || closing || !isLeader()) return;
       for (const path of tree.reapCandidates(wall())) {
         if (reaping.has(path)) continue;
         reaping.add(path);
@@ -219,19 +361,34 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     };
     timers.push(setTimeout(purge, 0), setInterval(purge, config.autopurgePurgeIntervalHours * 3_600_000));
   }
+  if (ensemble) {
+    // A learner tells the leader which sessions it sees alive, twice per tickTime.
+    timers.push(
+      setInterval(() => {
+        if (fatal || closing || touched.size === 0) return;
+        const leader = driver.zab.leaderId;
+        if (leader === undefined || leader === serverId || mode.mode === 'looking') {
+          touched.clear();
+          return;
+        }
+        transport?.send(leader, { kind: 'touch', sessions: [...touched] });
+        touched.clear();
+      }, Math.max(10, Math.floor(config.tickTimeMs / 2))),
+    );
+  }
   for (const t of timers) t.unref();
 
-  let serving = false;
   const status = (): ServerStatus => ({
-    mode: 'standalone',
+    mode: !ensemble ? 'standalone' : mode.mode,
     serverId,
     lastZxid: tree.lastZxid,
+    epoch: driver.zab.currentEpoch,
     clientPort: grpc.port,
     znodeCount: tree.nodeCount(),
     sessionCount: tree.sessions().size,
     watchCount: watches.counts().watches,
     outstandingRequests: pipeline.outstandingRequests,
-    peers: [],
+    peers: config.servers.map((p) => ({ id: p.id, address: `${p.host}:${p.quorumPort}:${p.electionPort}`, role: p.observer ? 'observer' : 'participant' })),
     version: WARDEN_VERSION,
   });
 
@@ -248,9 +405,10 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       newSessionId: () => ids.next(),
       newPassword: () => randomBytes(16),
       touch: (id) => {
-        tracker.touch(id, mono());
+        if (mode.mode === 'leader' || !ensemble) tracker.touch(id, mono());
+        else touched.add(id);
       },
-      serving: () => serving && !fatal && !closing,
+      serving: () => serving && !fatal && !closing && (config.leaderServes || !ensemble || mode.mode !== 'leader'),
       stats,
     }),
     admin: createAdminHandlers(status),
@@ -264,17 +422,23 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     },
   }).catch(async (e: Error) => {
     for (const t of timers) clearInterval(t);
+    driver.stop();
+    await transport?.close();
     // Nothing may report a failure after this: the start-up snapshot may still be in flight.
     fatal ??= e;
     await storage.close();
     throw new Error(`cannot listen for clients on ${config.clientPortAddress}:${config.clientPort}: ${e.message}`);
   });
 
-  serving = true;
-  grpc.health.setStatus('', 'SERVING');
-  grpc.health.setStatus(WARDEN_SERVICE_NAME, 'SERVING');
-  log.info('serving', {
-    mode: 'standalone',
+  grpcHealth = (s) => {
+    grpc.health.setStatus('', s);
+    grpc.health.setStatus(WARDEN_SERVICE_NAME, s);
+  };
+  grpcHealth(serving ? 'SERVING' : 'NOT_SERVING');
+  log.info(ensemble ? 'listening; joining the ensemble' : 'serving', {
+    mode: status().mode,
+    serverId: ensemble ? serverId : undefined,
+    peers: ensemble ? `${transport?.port}` : undefined,
     client: `${config.clientPortAddress}:${grpc.port}`,
     secureClient: grpc.securePort === undefined ? undefined : `${config.secureClientPortAddress ?? config.clientPortAddress}:${grpc.securePort}`,
     tlsCert: tls ? `${tls.subject} until ${tls.notAfter}` : undefined,
@@ -316,6 +480,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       const drainUntil = mono() + SHUTDOWN_DRAIN_MS;
       while (pipeline.outstandingRequests > 0 && !fatal && mono() < drainUntil) await new Promise((r) => setTimeout(r, 10));
       await grpc.shutdown(2000);
+      driver.stop();
+      await transport?.close();
       // Appends already issued finish inside storage.close() before the files are closed.
       await storage.close();
       log.info('stopped', { zxid: formatZxid(tree.lastZxid), code: Code.OK });

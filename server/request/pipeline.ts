@@ -31,6 +31,7 @@ import type { AuthInfo, OpResult, SessionId, TxnEntry } from '../tree/types.js';
 import type { WatchEventOut, WatchManager } from '../watch/watch-manager.js';
 import type { ClientOp, ReadOp, SessionOp, WriteOp } from './ops.js';
 import { isWriteOp } from './ops.js';
+import type { ForwardedAnswer, ForwardedRequest } from './forwarded.js';
 import type { Prepper } from './prep.js';
 import { executeRead, type ReadResult } from './read.js';
 
@@ -70,6 +71,8 @@ export interface PipelineOptions {
   maxSessionTimeoutMs: number;
   /** Called for every txn to replicate and persist; its commit comes back via commit(). */
   propose(entry: TxnEntry): void;
+  /** A learner's writes and syncs go to the leader through this (see forwarded.ts). */
+  forward?(req: ForwardedRequest): void;
   /** Session bookkeeping at the edge (expiry tracking). */
   sessionOpened(id: SessionId, timeoutMs: number): void;
   sessionClosed(id: SessionId): void;
@@ -115,7 +118,27 @@ interface PendingTxn {
    * it (a BADVERSION against its new version), so it is answered only once it commits.
    */
   held?: Array<{ conn: ConnState; slot: Slot; reply: () => Outgoing }>;
+  /** the same for a learner's forwarded requests: refusals sent once this txn commits */
+  heldRefusals?: Array<() => void>;
+  /** a forwarded request (learner): matched to its txn by session and cxid */
+  sessionId?: SessionId;
+  cxid?: number;
 }
+
+interface PendingSync {
+  conn: ConnState;
+  slot: Slot;
+  sessionId: SessionId;
+  cxid: number;
+  /** the leader's answer: answer the client once applied this far */
+  zxid?: Zxid;
+}
+
+/**
+ * 'leader' prepares and proposes (a standalone server too); 'learner' forwards every write
+ * and sync to the leader and only applies what it is told is committed.
+ */
+export type PipelineRole = 'leader' | 'learner';
 
 export interface ConnectRequest {
   sessionId: SessionId;
@@ -137,6 +160,11 @@ export class RequestPipeline {
    * (ZooKeeper's CommitProcessor orders by session the same way).
    */
   private readonly orphanWrites = new Map<SessionId, number>();
+  private role: PipelineRole = 'leader';
+  /** learner: writes forwarded to the leader, not yet committed or refused */
+  private readonly forwarded: PendingTxn[] = [];
+  /** learner: syncs forwarded to the leader, not yet answered */
+  private readonly syncs: PendingSync[] = [];
 
   constructor(
     private readonly tree: DataTree,
@@ -247,7 +275,7 @@ export class RequestPipeline {
     }
     this.outstanding -= state.queue.length;
     // Writes already proposed still commit; their replies have nowhere to go.
-    for (const p of this.pending) {
+    for (const p of [...this.pending, ...this.forwarded]) {
       if (p.conn === state) {
         p.conn = undefined;
         p.slot = undefined;
@@ -256,6 +284,7 @@ export class RequestPipeline {
       }
     }
     state.queue.length = 0;
+    for (let i = this.syncs.length - 1; i >= 0; i--) if (this.syncs[i]!.conn === state) this.syncs.splice(i, 1);
   }
 
   sessionOf(connId: number): SessionId | undefined {
@@ -312,6 +341,11 @@ export class RequestPipeline {
       if (this.closingSessions.has(sessionId)) return;
       this.closingSessions.add(sessionId);
     }
+    if (this.role === 'learner') {
+      this.forwarded.push({ zxid: 0n, internal: done ?? (() => {}), sessionId, cxid: 0 });
+      this.opts.forward?.({ kind: 'write', sessionId, cxid: 0, op, auth: [{ scheme: 'super', id: 'warden' }], clientIp: '' });
+      return;
+    }
     const zxid = this.nextZxid();
     const outcome = this.prepper.prepare(op, {
       zxid,
@@ -342,8 +376,16 @@ export class RequestPipeline {
    * answer its request, and run whatever it unblocked.
    */
   commit(entry: TxnEntry, nowMs: number): void {
-    const head = this.pending.shift();
-    assert(head !== undefined && head.zxid === entry.header.zxid, `commit out of order: got 0x${entry.header.zxid.toString(16)}`);
+    const first = this.pending[0];
+    let head: PendingTxn;
+    if (first !== undefined && first.zxid === entry.header.zxid) {
+      head = this.pending.shift()!;
+    } else {
+      // Not one of ours: a learner's forwarded request (or another server's), or history
+      // committed by a new leader before it proposes anything itself.
+      assert(first === undefined || first.zxid > entry.header.zxid, `commit out of order: got 0x${entry.header.zxid.toString(16)}, expected 0x${first?.zxid.toString(16)}`);
+      head = this.takeForwarded(entry.header.sessionId, entry.header.cxid) ?? { zxid: entry.header.zxid };
+    }
     const { result, triggers } = this.tree.apply(entry);
     this.prepper.applied(entry.header.zxid);
 
@@ -378,6 +420,137 @@ export class RequestPipeline {
       h.conn.inflight--;
       this.pump(h.conn, nowMs);
     }
+    for (const refuse of head.heldRefusals ?? []) refuse();
+    if (this.syncs.length > 0) this.answerSyncs(nowMs);
+  }
+
+  private takeForwarded(sessionId: SessionId, cxid: number): PendingTxn | undefined {
+    const i = this.forwarded.findIndex((p) => p.sessionId === sessionId && p.cxid === cxid);
+    return i < 0 ? undefined : this.forwarded.splice(i, 1)[0];
+  }
+
+  // ------------------------------------------------------------------ roles
+
+  get currentRole(): PipelineRole {
+    return this.role;
+  }
+
+  /** This server now leads `epoch` (or is standalone): it prepares and proposes from zxid (epoch, 1). */
+  becomeLeader(epoch: number): void {
+    this.role = 'leader';
+    this.prepper.reset();
+    const start = makeZxid(epoch, 0);
+    if (start > this.lastProposed) this.lastProposed = start;
+  }
+
+  /** This server now follows or observes: writes and syncs go to the leader. */
+  becomeLearner(): void {
+    this.role = 'learner';
+    this.prepper.reset();
+  }
+
+  /**
+   * The server stopped serving (it lost its leader or its quorum): fail everything in
+   * flight and drop every client connection, so clients move to a server that serves.
+   * Sessions live on in the tree.
+   */
+  stopServing(): void {
+    this.abandonPending();
+    for (const state of [...this.conns.values()]) {
+      state.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'server lost its leader; reconnect' });
+      state.conn.end();
+      this.disconnect(state.conn.id);
+    }
+  }
+
+  /** The leader refused a forwarded request at prep, or answered a forwarded sync. */
+  answered(a: ForwardedAnswer, nowMs: number): void {
+    if (a.kind === 'synced') {
+      const sync = this.syncs.find((s) => s.sessionId === a.sessionId && s.cxid === a.cxid && s.zxid === undefined);
+      if (sync) sync.zxid = a.zxid;
+      this.answerSyncs(nowMs);
+      return;
+    }
+    const p = this.takeForwarded(a.sessionId, a.cxid);
+    if (!p) return;
+    if (p.orphanOf !== undefined) this.orphanCommitted(p.orphanOf, nowMs);
+    p.internal?.(a.err, a.message);
+    if (p.conn && p.slot && p.slot.kind === 'write') {
+      const state = p.conn;
+      p.slot.state = 'done';
+      p.slot.reply = a.multiCodes
+        ? { kind: 'response', xid: p.slot.xid, zxid: this.tree.lastZxid, err: a.err, message: a.message, body: { kind: 'multiFailed', codes: a.multiCodes } }
+        : this.errorReply(p.slot.xid, a.err, a.message);
+      if (p.slot.op.op === 'closeSession') {
+        state.closing = false;
+        this.closingSessions.delete(state.sessionId);
+      }
+      state.inflight--;
+      this.pump(state, nowMs);
+    }
+  }
+
+  /** Syncs whose answer has been applied here are done. */
+  private answerSyncs(nowMs: number): void {
+    for (let i = 0; i < this.syncs.length; ) {
+      const s = this.syncs[i]!;
+      if (s.zxid === undefined || s.zxid > this.tree.lastZxid) {
+        i++;
+        continue;
+      }
+      this.syncs.splice(i, 1);
+      s.slot.state = 'done';
+      s.slot.reply = this.okReply(s.slot.xid, { kind: 'sync', path: (s.slot.op as { path: string }).path });
+      s.conn.inflight--;
+      this.pump(s.conn, nowMs);
+    }
+  }
+
+  /**
+   * Leader: a learner's forwarded write. Prepared here against every pending change, then
+   * proposed; the learner answers its client when the txn commits. A refusal goes back
+   * through `refuse`.
+   */
+  submitForwarded(req: Extract<ForwardedRequest, { kind: 'write' }>, nowMs: number, refuse: (err: number, message: string, multiCodes?: number[]) => void): void {
+    if (this.role !== 'leader') {
+      refuse(Code.CONNECTIONLOSS, 'not the leader');
+      return;
+    }
+    if (req.op.op === 'closeSession') {
+      if (this.closingSessions.has(req.sessionId)) {
+        refuse(Code.SESSIONEXPIRED, `session 0x${req.sessionId.toString(16)} is already closing`);
+        return;
+      }
+    }
+    const zxid = this.nextZxid();
+    const outcome = this.prepper.prepare(req.op, {
+      zxid,
+      timeMs: nowMs,
+      sessionId: req.sessionId,
+      auth: req.auth,
+      clientIp: req.clientIp,
+      limits: this.opts.limits,
+      superDigest: this.opts.superDigest,
+      extendedTypesEnabled: this.opts.extendedTypesEnabled,
+    });
+    if (!outcome.ok) {
+      const answer = (): void => refuse(outcome.err, outcome.message, outcome.multiResults);
+      // As for local requests: a refusal may rest on a change not committed yet; the
+      // learner must not answer it before that change reaches it.
+      const newest = this.pending.at(-1);
+      if (newest) (newest.heldRefusals ??= []).push(answer);
+      else answer();
+      return;
+    }
+    if (req.op.op === 'closeSession') this.closingSessions.add(req.sessionId);
+    this.lastProposed = zxid;
+    this.pending.push({ zxid, internal: () => {} });
+    this.opts.propose({ header: { sessionId: req.sessionId, cxid: req.cxid, zxid, timeMs: nowMs }, txn: outcome.txn });
+  }
+
+  /** Leader: the zxid a learner's sync must reach (everything proposed so far). */
+  get lastProposedZxid(): Zxid {
+    return this.lastProposed > this.tree.lastZxid ? this.lastProposed : this.tree.lastZxid;
   }
 
   private orphanCommitted(sessionId: SessionId, nowMs: number): void {
@@ -407,7 +580,12 @@ export class RequestPipeline {
   /** Proposals that will never commit (a leader change): fail their requests. */
   abandonPending(): void {
     this.orphanWrites.clear();
-    for (const p of this.pending.splice(0)) {
+    for (const s of this.syncs.splice(0)) {
+      s.conn.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'leader changed; reconnect' });
+      s.conn.conn.end();
+      this.disconnect(s.conn.conn.id);
+    }
+    for (const p of [...this.pending.splice(0), ...this.forwarded.splice(0)]) {
       p.internal?.(Code.CONNECTIONLOSS, 'leader changed');
       for (const c of [p.conn, ...(p.held ?? []).map((h) => h.conn)]) {
         if (!c || this.conns.get(c.conn.id) !== c) continue;
@@ -432,6 +610,19 @@ export class RequestPipeline {
       }
       if (slot.kind === 'write') {
         this.startWrite(state, slot, nowMs);
+      } else if (slot.op.op === 'sync' && this.role === 'learner') {
+        // sync: ask the leader how far to catch up, after every earlier request of the session.
+        if (state.inflight > 0 || this.orphanWrites.has(state.sessionId)) break;
+        const valid = validatePath(slot.op.path, { pathBytesMax: this.opts.limits.pathBytesMax });
+        if (!valid.ok) {
+          slot.reply = this.errorReply(slot.xid, Code.BADARGUMENTS, valid.message);
+          slot.state = 'done';
+        } else {
+          slot.state = 'inflight';
+          state.inflight++;
+          this.syncs.push({ conn: state, slot, sessionId: state.sessionId, cxid: slot.xid });
+          this.opts.forward?.({ kind: 'sync', sessionId: state.sessionId, cxid: slot.xid });
+        }
       } else {
         // A read must see every earlier write of its session and none of the later ones.
         if (state.inflight > 0 || this.orphanWrites.has(state.sessionId)) break;
@@ -449,6 +640,14 @@ export class RequestPipeline {
   }
 
   private startWrite(state: ConnState, slot: Extract<Slot, { kind: 'write' }>, nowMs: number): void {
+    if (this.role === 'learner') {
+      if (slot.op.op === 'closeSession') this.closingSessions.add(state.sessionId);
+      slot.state = 'inflight';
+      state.inflight++;
+      this.forwarded.push({ zxid: 0n, conn: state, slot, sessionId: state.sessionId, cxid: slot.xid });
+      this.opts.forward?.({ kind: 'write', sessionId: state.sessionId, cxid: slot.xid, op: slot.op, auth: [...state.auth], clientIp: state.conn.clientIp });
+      return;
+    }
     const zxid = this.nextZxid();
     const outcome = this.prepper.prepare(slot.op, {
       zxid,

@@ -13,6 +13,8 @@ export interface ServerStatus {
   mode: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
   serverId: number;
   lastZxid: Zxid;
+  /** the server's currentEpoch (Zab); when absent, the epoch of lastZxid */
+  epoch?: number;
   clientPort: number;
   znodeCount: number;
   sessionCount: number;
@@ -43,7 +45,7 @@ export function createAdminHandlers(status: () => ServerStatus): grpc.UntypedSer
       mode: s.mode,
       serverId: s.serverId,
       lastZxid: toLong(s.lastZxid),
-      epoch: epochOf(s.lastZxid),
+      epoch: s.epoch ?? epochOf(s.lastZxid),
       clientPort: s.clientPort,
       znodeCount: toLong(BigInt(s.znodeCount), false),
       sessionCount: toLong(BigInt(s.sessionCount), false),

@@ -331,6 +331,25 @@ export class DataTree {
     }
   }
 
+  /**
+   * Takes over another tree's whole content (a SNAP from the leader), keeping this object,
+   * which the pipeline, prep and watches hold.
+   */
+  replaceWith(other: DataTree): void {
+    const copy = <K, V>(to: Map<K, V>, from: Map<K, V>): void => {
+      to.clear();
+      for (const [k, v] of from) to.set(k, v);
+    };
+    copy(this.nodes, other.nodes);
+    copy(this.ephemerals, other.ephemerals);
+    copy(this.sessionTable, other.sessionTable);
+    this.containers.clear();
+    for (const p of other.containers) this.containers.add(p);
+    this.ttls.clear();
+    for (const p of other.ttls) this.ttls.add(p);
+    this.zxid = other.zxid;
+  }
+
   /** Rebuilds a tree from snapshot records; throws on a record that does not fit (corrupt snapshot). */
   static fromSnapshot(zxid: Zxid, records: Iterable<Uint8Array>): DataTree {
     const tree = new DataTree(true);

@@ -1,0 +1,48 @@
+/**
+ * Goal: a 3-server ensemble on loopback serves one view: it elects one leader, a write made
+ * through any server is read on every other after sync, the Status call reports mode,
+ * epoch and peers, and a session created on one server survives moving to another.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { connect } from '../../sdk/index.js';
+import { startEnsemble } from '../support/ensemble.js';
+import { statusOf, waitStable } from '../support/ensemble-status.js';
+import { closeAllClients, killAllServers, removeTempDirs } from '../support/index.js';
+
+afterEach(async () => {
+  await closeAllClients();
+  await killAllServers();
+});
+afterAll(removeTempDirs);
+
+describe('ensemble of 3', () => {
+  it('elects one leader and shows every server the same writes after sync', async () => {
+    const e = await startEnsemble({ voters: 3 });
+    const leader = await waitStable(e);
+    const statuses = await Promise.all([1, 2, 3].map((id) => statusOf(e, id)));
+    expect(statuses.filter((s) => s?.mode === 'leader').map((s) => s?.serverId)).toEqual([leader]);
+    expect(statuses.filter((s) => s?.mode === 'follower')).toHaveLength(2);
+    for (const s of statuses) {
+      expect(s!.epoch).toBeGreaterThan(0);
+      expect(s!.peers.map((p) => p.id)).toEqual([1, 2, 3]);
+    }
+
+    const clients = await Promise.all([1, 2, 3].map((id) => connect({ servers: e.address(id), sessionTimeoutMs: 10_000 })));
+    for (const [i, c] of clients.entries()) await c.create(`/from${i + 1}`, `v${i + 1}`);
+    for (const c of clients) {
+      await c.sync('/');
+      for (let i = 1; i <= 3; i++) expect((await c.getData(`/from${i}`)).data.toString()).toBe(`v${i}`);
+    }
+    // An ephemeral made through a follower is seen everywhere, and goes when its session closes.
+    const follower = [1, 2, 3].find((id) => id !== leader)!;
+    const f = clients[follower - 1]!;
+    await f.create('/eph', 'e', { mode: 'ephemeral' });
+    const other = clients[leader - 1]!;
+    await other.sync('/');
+    expect((await other.exists('/eph')) !== null).toBe(true);
+    await f.close();
+    await other.sync('/');
+    expect(await other.exists('/eph')).toBeNull();
+    for (const c of clients) if (c !== f) await c.close();
+  });
+});
