@@ -120,13 +120,35 @@ export function scanSegment(buf: Uint8Array, afterZxid = -1n): ScanResult {
  * further on? If so the damage is inside the committed log, not a torn tail.
  */
 export function findValidRecordAfter(buf: Uint8Array, from: number, afterZxid: bigint): number | undefined {
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let off = from + 1; off + RECORD_HEADER_BYTES <= buf.length; off++) {
+    // A record's length field has a non-zero byte, so no record starts more than 3 bytes before
+    // the next non-zero byte. Jumping there keeps recovery from walking a preallocated tail of
+    // zeros (64 MiB by default) one byte at a time.
+    const nonZero = nextNonZero(view, off);
+    if (nonZero === undefined) return undefined;
+    if (nonZero - 3 > off) off = nonZero - 3;
     // Skip offsets whose length field cannot be a record's (0, as in preallocated zeros, or
     // over the maximum) before the costlier full check.
     const length = ((buf[off]! << 24) >>> 0) + (buf[off + 1]! << 16) + (buf[off + 2]! << 8) + buf[off + 3]!;
     if (length === 0 || length > RECORD_PAYLOAD_MAX) continue;
     const r = readRecordAt(buf, off);
     if (r !== 'end' && !('error' in r) && r.zxid > afterZxid) return off;
+  }
+  return undefined;
+}
+
+const ZERO_CHUNK = Buffer.alloc(64 * 1024);
+
+/** The index of the first non-zero byte at or after `from`, compared a chunk at a time (memcmp). */
+function nextNonZero(b: Buffer, from: number): number | undefined {
+  let at = from;
+  while (at < b.length) {
+    const n = Math.min(ZERO_CHUNK.length, b.length - at);
+    if (b.compare(ZERO_CHUNK, 0, n, at, at + n) !== 0) {
+      for (let i = at; i < at + n; i++) if (b[i] !== 0) return i;
+    }
+    at += n;
   }
   return undefined;
 }
