@@ -1,0 +1,150 @@
+/**
+ * A live local mirror of a subtree (Curator's TreeCache) fed by one persistent recursive
+ * watch: every creation, data change or deletion under the root updates the mirror and
+ * is reported; a `Resync` (events the server could not replay) or a reconnect re-reads
+ * the whole subtree. Reads (`get`, `children`) are local and synchronous.
+ */
+import { NoNodeError, type Client, type PersistentWatch, type Stat, type WatchEvent } from '../sdk/index.js';
+import { EventHub } from './event-hub.js';
+import { join, parentOf } from './paths.js';
+import { checkPath, knownKeys, optionsObject } from './validate.js';
+
+export interface CachedNode {
+  data: Buffer;
+  stat: Stat;
+}
+
+export type TreeEvent =
+  | { type: 'added' | 'updated'; path: string; node: CachedNode }
+  | { type: 'removed'; path: string }
+  | { type: 'initialized' };
+
+/**
+ * @example
+ * const tree = await TreeCache.open(client, '/config');
+ * console.log(tree.get('/config/db')?.data.toString());
+ * for await (const e of tree.events()) console.log(e.type, 'path' in e ? e.path : '');
+ */
+export class TreeCache {
+  private readonly nodes = new Map<string, CachedNode>();
+  private readonly hub = new EventHub<TreeEvent>('tree cache');
+  private watch: PersistentWatch | undefined;
+  private offState: (() => void) | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly client: Client,
+    readonly root: string,
+  ) {}
+
+  /** Starts the watch, loads the subtree, and resolves once the mirror is complete. */
+  static async open(client: Client, root: string, opts: Record<string, never> = {}): Promise<TreeCache> {
+    knownKeys('TreeCache.open()', optionsObject('TreeCache.open()', opts), []);
+    checkPath('TreeCache.open()', 'root', root);
+    const t = new TreeCache(client, root);
+    t.watch = await client.addWatch(root, 'persistentRecursive', { listener: (e) => t.onEvent(e) });
+    t.offState = client.on('state', (e) => e.state === 'reconnected' && t.enqueue(() => t.reloadAll()));
+    t.enqueue(async () => {
+      await t.reloadAll();
+      t.hub.emit({ type: 'initialized' });
+    });
+    await t.queue;
+    return t;
+  }
+
+  /** The cached node at `path`, if it exists (as far as the mirror knows). */
+  get(path: string): CachedNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  /** The cached children's names of `path`, sorted. */
+  children(path: string): string[] {
+    const prefix = path === '/' ? '/' : `${path}/`;
+    const out: string[] = [];
+    for (const p of this.nodes.keys()) if (p !== path && p.startsWith(prefix) && parentOf(p) === path) out.push(p.slice(prefix.length));
+    return out.sort();
+  }
+
+  /** Every cached path, sorted. */
+  paths(): string[] {
+    return [...this.nodes.keys()].sort();
+  }
+
+  on(listener: (e: TreeEvent) => void): () => void {
+    return this.hub.on(listener);
+  }
+
+  /** Changes from now on as an async iterable (ends on close()). */
+  events(opts: { signal?: AbortSignal; bufferSize?: number } = {}): AsyncIterableIterator<TreeEvent> {
+    return this.hub.iterate(opts);
+  }
+
+  /** Resolves after every change seen so far has been applied. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.offState?.();
+    await this.watch?.close();
+    this.hub.end();
+  }
+
+  private onEvent(e: WatchEvent): void {
+    if (this.closed) return;
+    if (e.type === 'Resync') return this.enqueue(() => this.reloadAll());
+    if (e.type === 'NodeDeleted') return this.enqueue(async () => this.removeTree(e.path));
+    if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') this.enqueue(async () => void (await this.readOne(e.path)));
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      if (!this.closed) process.emitWarning(`tree cache ${this.root}: ${(err as Error).message}`, 'WardenRecipeWarning');
+    });
+  }
+
+  private async readOne(path: string): Promise<boolean> {
+    try {
+      const { data, stat } = await this.client.getData(path);
+      const old = this.nodes.get(path);
+      this.nodes.set(path, { data, stat });
+      if (!old) this.hub.emit({ type: 'added', path, node: { data, stat } });
+      else if (old.stat.mzxid !== stat.mzxid || old.stat.cversion !== stat.cversion) this.hub.emit({ type: 'updated', path, node: { data, stat } });
+      return true;
+    } catch (e) {
+      if (!(e instanceof NoNodeError)) throw e;
+      this.removeTree(path);
+      return false;
+    }
+  }
+
+  private removeTree(path: string): void {
+    const prefix = path === '/' ? '/' : `${path}/`;
+    const gone = [...this.nodes.keys()].filter((p) => p === path || p.startsWith(prefix)).sort().reverse();
+    for (const p of gone) {
+      this.nodes.delete(p);
+      this.hub.emit({ type: 'removed', path: p });
+    }
+  }
+
+  private async reloadAll(): Promise<void> {
+    const seen = new Set<string>();
+    const walk = async (path: string): Promise<void> => {
+      if (!(await this.readOne(path))) return;
+      seen.add(path);
+      let kids: string[];
+      try {
+        kids = await this.client.getChildren(path);
+      } catch (e) {
+        if (e instanceof NoNodeError) return;
+        throw e;
+      }
+      for (const k of kids) await walk(join(path, k));
+    };
+    await walk(this.root);
+    for (const p of [...this.nodes.keys()]) if (!seen.has(p)) this.removeTree(p);
+  }
+}
