@@ -9,6 +9,7 @@ import { CommandError, UsageError } from './args.js';
 import { restart, RESTART_HELP, status, STATUS_HELP, stop, STOP_HELP } from './control.js';
 import { LOG_HELP, logTool, SNAPSHOT_HELP, snapshotTool } from './inspect-tools.js';
 import { start, START_HELP } from './start.js';
+import { shell, SHELL_HELP } from './shell/shell.js';
 
 const HELP = `Usage: warden <command> [options]
 
@@ -21,6 +22,9 @@ Server (like zkServer.sh):
   status [--config <zoo.cfg>] [--server h:p]  print Mode (standalone, leader, follower,
                                               observer), zxid and client port; exit 1
                                               when not running
+
+Client (like zkCli.sh):
+  shell [-server h:p[,h:p]] [command args]    interactive shell, or run one command
 
 Storage tools:
   log dump|verify <file>                      print or check a txn log segment
@@ -40,6 +44,7 @@ const HELPS: Record<string, string> = {
   status: STATUS_HELP,
   log: LOG_HELP,
   snapshot: SNAPSHOT_HELP,
+  shell: SHELL_HELP,
 };
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -49,6 +54,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   status,
   log: logTool,
   snapshot: snapshotTool,
+  shell,
 };
 
 export async function run(argv: string[]): Promise<number> {
