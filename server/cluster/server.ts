@@ -206,9 +206,19 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   /** sessions seen alive on a learner since the last report to the leader */
   const touched = new Set<SessionId>();
 
+  let lookingSince = mono();
+  if (ensemble) metrics.lookingStarted();
   const onRole = (e: Extract<Effect, { kind: 'role' }>): void => {
     const before = mode.mode;
     mode = e;
+    if (e.mode === 'looking' && before !== 'looking') {
+      lookingSince = mono();
+      metrics.lookingStarted();
+    } else if (ensemble && e.mode !== 'looking' && before === 'looking') {
+      const ms = mono() - lookingSince;
+      metrics.electionFinished(ms);
+      log.info('election finished', { mode: e.mode, leader: e.leader, epoch: e.epoch, ms: Math.round(ms) });
+    }
     if (ensemble || e.mode !== 'leader') log.info('zab role', { mode: e.mode, epoch: e.epoch, leader: e.leader, reason: e.reason });
     if (e.mode === 'looking') {
       serving = false;
@@ -461,6 +471,15 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     tracker,
     monoNowMs: mono,
     lastSnapshot: () => lastSnapshot,
+    quorum: () => {
+      if (!ensemble) return undefined;
+      const voters = config.servers.filter((x) => !x.observer).length;
+      const learners = mode.mode === 'leader' ? driver.zab.connectedPeers() : [];
+      const observers = new Set(config.servers.filter((x) => x.observer).map((x) => x.id));
+      const followers = learners.filter((id) => !observers.has(id)).length;
+      // Connected learners; the core does not expose their sync phase, so "synced" counts connected ones.
+      return { size: Math.floor(voters / 2) + 1, learners: learners.length, syncedFollowers: followers, syncedObservers: learners.length - followers, pendingSyncs: 0 };
+    },
   });
 
   return {
