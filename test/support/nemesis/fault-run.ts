@@ -1,31 +1,35 @@
 /**
- * One fault run on real processes: a standalone server behind a TCP proxy, the workload
+ * One fault run on real processes: a standalone server or a 3- or 5-voter ensemble (each
+ * client link and each directed peer link behind its own TCP proxy), the workload
  * recording every operation, and a nemesis applying faults drawn from the seed (kill -9,
- * kill -9 with a torn tail before the restart, SIGSTOP/SIGCONT, blackhole, connection
- * drops, delay, wall-clock jumps, fsync and write errors). Then every fault is healed, the
+ * kill -9 with a torn tail before the restart, kill -9 of the leader, SIGSTOP/SIGCONT,
+ * blackhole, connection drops, delay, wall-clock jumps, fsync and write errors). In an
+ * ensemble each fault hits one member or one link, and is healed before the next: a
+ * majority stays up, so the service must stay correct and, after the heal, available. Then every fault is healed, the
  * final state read, and the histories checked. A run that finds anything keeps its data dir
  * and writes its histories there, and its report carries the seed.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkLinearizable, checkSessions, checkSet, checkWatches, checkZxidOrder, historyToJson, registerLinOps, registerModel, type LinResult } from '../checker/index.js';
-import { freePort } from '../ports.js';
 import { Random } from '../random.js';
-import { ServerProcess } from '../server-process.js';
+import type { ServerProcess } from '../server-process.js';
 import { tempDir } from '../temp-dir.js';
 import { waitFor } from '../wait-for.js';
-import { writeStandaloneCfg } from '../zoo-cfg.js';
 import { clockJump, faketimeEnv, faultTools, fiuEnable, fiuEnv, mergeEnv, type FaultTools } from './fault-tools.js';
 import { tornTail } from './log-damage.js';
 import { LockRun, type LockReport } from './lock-run.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { logDir, startCluster, type Cluster, type Topology } from './cluster.js';
+import type { TcpProxy } from './tcp-proxy.js';
 import { Workload } from './workload.js';
 
-export const FAULTS = ['kill', 'kill-torn', 'pause', 'blackhole', 'drop', 'delay', 'clock', 'fsync-error', 'write-error', 'pause-holder'] as const;
+export const FAULTS = ['kill', 'kill-leader', 'kill-torn', 'pause', 'blackhole', 'drop', 'delay', 'isolate', 'clock', 'fsync-error', 'write-error', 'pause-holder'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface RunOptions {
   seed: number;
+  /** @default 'standalone' */
+  topology?: Topology;
   durationMs: number;
   faults?: readonly Fault[];
   registerWorkers?: number;
@@ -39,6 +43,7 @@ export type StorageMatrix = Record<string, Record<string, number>>;
 
 export interface RunReport {
   seed: number;
+  topology: Topology;
   dir: string;
   kept: boolean;
   operations: number;
@@ -72,8 +77,11 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
   const skipped: string[] = [];
   const wanted = opts.faults ?? FAULTS;
   const lockHolders = opts.lockHolders ?? 3;
+  const topology = opts.topology ?? 'standalone';
   const faults = wanted.filter((f) => {
     if (f === 'pause-holder' && lockHolders === 0) return false;
+    // one server: its leader is itself, and there is no peer link to isolate it on
+    if (topology === 'standalone' && (f === 'kill-leader' || f === 'isolate')) return false;
     const why = unavailable(tools, f);
     if (why) skipped.push(`${f}: ${why}`);
     return !why;
@@ -81,20 +89,21 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
   const clockFile = join(dir, 'faketime.rc');
   const fiuPrefix = join(dir, 'fiu-ctrl');
   const env = mergeEnv(tools.faketime.ok ? faketimeEnv(tools, clockFile) : {}, tools.fiu.ok ? fiuEnv(tools, fiuPrefix) : {});
-  const cfg = writeStandaloneCfg(dir, await freePort(), { preAllocSize: 1024, snapCount: 2000 });
-  const server = await ServerProcess.start({ name: `faults-${opts.seed}`, config: cfg.file, env, logLevel: 'warn' });
-  const proxy = await TcpProxy.start({ host: server.host, port: server.port });
+  const cluster: Cluster = await startCluster(topology, dir, env, `faults-${opts.seed}`);
   const keys = Array.from({ length: opts.keys ?? 3 }, (_, i) => `/r${i}`);
   const workload = new Workload(
-    { servers: () => proxy.address, keys, registerWorkers: opts.registerWorkers ?? 4, sessionTimeoutMs: 4000, requestTimeoutMs: 2500, tag: `${opts.seed}` },
+    { servers: () => cluster.clientAddress, keys, registerWorkers: opts.registerWorkers ?? 4, sessionTimeoutMs: 4000, requestTimeoutMs: 2500, tag: `${opts.seed}`, syncReads: topology !== 'standalone' },
     new Random(opts.seed ^ 0x5eed),
   );
   const applied: Record<string, number> = {};
   const storage: StorageMatrix = {};
   const problems: string[] = [];
   let finalElements: string[] = [];
-  const locks = lockHolders > 0 ? new LockRun(proxy.address, new Random(opts.seed ^ 0x10c)) : undefined;
+  const locks = lockHolders > 0 ? new LockRun(cluster.clientAddress, new Random(opts.seed ^ 0x10c)) : undefined;
   let lock: LockReport | undefined;
+  const anyMember = (): number => rnd.pick(cluster.ids);
+  const allLinks = (): TcpProxy[] => [...cluster.clientProxies.values(), ...cluster.peerLinks.flatMap((l) => l.proxies)];
+  let finalRead = false;
   try {
     await workload.setup();
     const running = workload.run();
@@ -127,50 +136,56 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     workload.stop();
     await running;
     lock = await locks?.stop();
-    finalElements = await workload.finalReads(server.address);
+    finalElements = await workload.finalReads(cluster.directAddress);
+    finalRead = true;
   } catch (e) {
     problems.push(`run failed: ${(e as Error).stack ?? String(e)}`);
   } finally {
     workload.stop();
     if (locks && !lock) lock = await locks.stop();
     await workload.closeAll();
-    await proxy.close();
+    await cluster.close();
   }
 
   async function apply(fault: Fault): Promise<void> {
     switch (fault) {
       case 'kill':
+      case 'kill-leader':
       case 'kill-torn': {
-        await server.kill('SIGKILL');
+        const id = fault === 'kill-leader' ? ((await cluster.leader()) ?? anyMember()) : anyMember();
+        await cluster.proc(id).kill('SIGKILL');
         if (fault === 'kill-torn') {
-          const damage = tornTail(join(cfg.dataDir, 'log'), rnd);
-          if (!damage) return restart('torn tail', 'no log yet');
+          const damage = tornTail(logDir(cluster, id), rnd);
+          if (!damage) return restart(id, 'torn tail', 'no log yet');
         }
-        await sleep(rnd.int(0, 500));
-        return restart(fault === 'kill-torn' ? 'torn tail' : undefined);
+        await sleep(rnd.int(0, 800));
+        return restart(id, fault === 'kill-torn' ? 'torn tail' : undefined);
       }
-      case 'pause-holder':
-        return; // on its own schedule (above)
-      case 'pause':
-        server.pause();
+      case 'pause': {
+        const p = cluster.proc(anyMember());
+        p.pause();
         await sleep(rnd.int(200, 1500));
-        server.resume();
+        p.resume();
         return;
+      }
       case 'blackhole':
-        proxy.set({ kind: 'blackhole' });
-        await sleep(rnd.int(300, 2000));
-        proxy.heal();
-        return;
       case 'drop':
-        proxy.set({ kind: 'drop' });
-        await sleep(rnd.int(100, 800));
-        proxy.heal();
+      case 'delay': {
+        const link = rnd.pick(allLinks());
+        link.set(fault === 'delay' ? { kind: 'delay', ms: rnd.int(10, 120) } : { kind: fault });
+        await sleep(fault === 'drop' ? rnd.int(100, 800) : rnd.int(300, 2000));
+        link.heal();
         return;
-      case 'delay':
-        proxy.set({ kind: 'delay', ms: rnd.int(10, 120) });
-        await sleep(rnd.int(500, 1500));
-        proxy.heal();
+      }
+      case 'isolate': {
+        // a partition: one member loses every peer link both ways (its clients still reach it)
+        const id = anyMember();
+        const cut = cluster.peerLinks.filter((l) => l.from === id || l.to === id).flatMap((l) => l.proxies);
+        for (const p of cut) p.set({ kind: 'blackhole' });
+        await sleep(rnd.int(500, 2500));
+        for (const p of cut) p.heal();
         return;
+      }
       case 'clock':
         clockJump(clockFile, rnd.pick([-1, 1]) * rnd.int(5, 7200));
         await sleep(rnd.int(300, 1500));
@@ -178,53 +193,63 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
         return;
       case 'fsync-error':
       case 'write-error': {
+        const id = anyMember();
+        const server = cluster.proc(id);
         const pid = server.pid;
         if (pid === undefined || !server.running) return;
         await fiuEnable(fiuPrefix, pid, fault === 'fsync-error' ? 'fsync' : 'write');
         // Fail-stop: the next write must bring the process down. Writes keep coming from the
-        // workload; if none comes, the server never touched the disk and has nothing to stop for.
+        // workload (in an ensemble every member persists every txn).
         const stopped = await Promise.race([server.exited.then(() => true), sleep(10_000).then(() => false)]);
         if (!stopped) {
           bump(storage, fault, 'kept running (no write within 10 s?)');
-          problems.push(`${fault}: the server did not stop within 10 s of failing ${fault === 'fsync-error' ? 'fsync' : 'write'} calls`);
+          problems.push(`${fault}: member ${id} did not stop within 10 s of failing ${fault === 'fsync-error' ? 'fsync' : 'write'} calls`);
           await server.kill('SIGKILL');
         } else {
           const exit = await server.exited;
-          if (exit.code === 1 && /fatal: .*(log write failed|snapshot|EIO)/i.test(server.output())) bump(storage, fault, 'fail-stop');
+          if (exit.code === 1 && /fatal: .*(write failed|EIO|i\/o error)/i.test(server.output())) bump(storage, fault, 'fail-stop');
           else {
             bump(storage, fault, `exited ${exit.code ?? exit.signal}`);
             problems.push(`${fault}: unexpected exit ${JSON.stringify(exit)}`);
           }
         }
-        return restart(fault);
+        return restart(id, fault);
       }
+      case 'pause-holder':
+        return; // on its own schedule (above)
     }
   }
 
-  async function restart(matrixFault?: string, note?: string): Promise<void> {
+  async function restart(id: number, matrixFault?: string, note?: string): Promise<void> {
+    const server: ServerProcess = cluster.proc(id);
     await server.kill('SIGKILL');
     try {
       await server.restart();
       if (matrixFault) bump(storage, matrixFault, note ? `recovered (${note})` : matrixFault === 'torn tail' ? (/truncating a torn write/.test(server.output()) ? 'truncated, recovered' : 'recovered, truncation not logged') : 'recovered after restart');
     } catch (e) {
       if (matrixFault) bump(storage, matrixFault, 'did not restart');
-      problems.push(`restart failed: ${(e as Error).message.split('\n').slice(0, 3).join(' | ')}`);
+      problems.push(`restart of ${id} failed: ${(e as Error).message.split('\n').slice(0, 3).join(' | ')}`);
       throw e;
     }
   }
 
   async function healAll(): Promise<void> {
-    proxy.heal();
+    for (const link of allLinks()) link.heal();
     if (tools.faketime.ok) clockJump(clockFile, 0);
-    if (server.running) {
-      try {
-        server.resume();
-      } catch {
-        // not paused
-      }
-    } else await restart();
-    await waitFor(() => server.running, { what: 'server running after heal' });
+    for (const id of cluster.ids) {
+      const server = cluster.proc(id);
+      if (server.running) {
+        try {
+          server.resume();
+        } catch {
+          // not paused
+        }
+      } else await restart(id);
+    }
+    await waitFor(() => cluster.ids.every((id) => cluster.proc(id).running), { what: 'every server running after heal' });
   }
+
+
 
   // ------------------------------------------------------------------ check
   const rec = workload.rec;
@@ -237,7 +262,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
   const watch = checkWatches(rec.watchStreams, changes);
   const sessions = checkSessions(rec.ephemerals, rec.observations, { expiredAtMs: rec.expiredAtMs, aliveAtMs: rec.aliveAtMs });
   if (lin.result === 'illegal') problems.push(`not linearizable on ${illegalKeys.join(', ')}`);
-  if (finalElements.length === 0 && set.acknowledged > 0 && problems.length > 0) problems.push('no final read of the set');
+  if (!finalRead) problems.push('no final read: acknowledged writes lost cannot be counted');
   else if (set.lost.length > 0) problems.push(`acknowledged creates lost: ${set.lost.slice(0, 5).join(', ')}`);
   if (set.unexpected.length > 0) problems.push(`elements never acknowledged or attempted: ${set.unexpected.slice(0, 5).join(', ')}`);
   for (const v of zxid.slice(0, 5)) problems.push(`zxid ${v.kind}: ${v.detail}`);
@@ -249,18 +274,19 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
   if (kept) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'history.json'), historyToJson({ seed: opts.seed, problems, ops: rec.ops, adds: rec.adds, finalElements, ephemerals: rec.ephemerals, observations: rec.observations, watch: [...rec.watchStreams] }));
-    writeFileSync(join(dir, 'server-output.txt'), server.output());
+    for (const id of cluster.ids) writeFileSync(join(dir, `server-${id}-output.txt`), cluster.proc(id).output());
   }
-  await server.stop();
+  await Promise.all(cluster.ids.map((id) => cluster.proc(id).stop()));
   return {
     seed: opts.seed,
+    topology,
     dir,
     kept,
     operations: rec.ops.length + rec.adds.length,
     acknowledgedWrites: rec.ops.filter((o) => o.outcome === 'ok' && o.input.f !== 'read').length + set.acknowledged,
     linearizability: lin.result,
     illegalKeys,
-    acknowledgedLost: set.lost.length,
+    acknowledgedLost: finalRead ? set.lost.length : 0,
     unexpectedElements: set.unexpected.length,
     zxidViolations: zxid.length,
     watchViolations: watch.length,

@@ -40,6 +40,7 @@ export function renderFigures(f: BatchFigures): string {
   const rows: Array<[string, string]> = [
     ['runs', String(f.runs.length)],
     ['seeds', f.runs.length > 0 ? `${f.runs[0]!.seed}..${f.runs.at(-1)!.seed}` : '-'],
+    ['topologies (runs)', Object.entries(f.runs.reduce<Record<string, number>>((a, r) => ((a[String(r.topology)] = (a[String(r.topology)] ?? 0) + 1), a), {})).map(([t, n]) => `${t === 'standalone' ? t : `${t} voters`} ${n}`).join(', ')],
     ['operations', String(sum((r) => r.operations))],
     ['acknowledged writes', String(sum((r) => r.acknowledgedWrites))],
     ['histories checked: linearizable / illegal / unknown', `${count('linearizable')} / ${count('illegal')} / ${count('unknown')}`],

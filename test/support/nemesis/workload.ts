@@ -22,6 +22,12 @@ export interface WorkloadOptions {
   requestTimeoutMs: number;
   /** set-element prefix, unique per run */
   tag: string;
+  /**
+   * sync before each read that a checker holds to real time. An ensemble member serves reads
+   * from its own state, which may lag the leader (sequential consistency, as in ZooKeeper):
+   * only sync + read is linearizable there.
+   */
+  syncReads: boolean;
 }
 
 export interface Recorded {
@@ -166,6 +172,7 @@ export class Workload {
     if (roll < 0.4) {
       const op = this.history.invoke(p, key, { f: 'read' }, session);
       try {
+        if (this.o.syncReads) await c.sync(key);
         const { data, stat } = await c.getData(key);
         this.history.ok(op, { value: data.toString(), version: stat.version }, { seenZxid: c.lastZxid });
         versions.set(key, stat.version);
@@ -245,6 +252,7 @@ export class Workload {
         for (const e of this.rec.ephemerals.slice(-4)) {
           const invokeMs = now();
           try {
+            if (this.o.syncReads) await oc.sync(e.path);
             const stat = await oc.exists(e.path);
             const obs: Observation = { path: e.path, invokeMs, returnMs: now(), present: stat !== null };
             if (stat) obs.owner = stat.ephemeralOwner;
@@ -321,6 +329,7 @@ export class Workload {
   async finalReads(servers: string): Promise<string[]> {
     const c = await connect({ servers, sessionTimeoutMs: this.o.sessionTimeoutMs, requestTimeoutMs: 20_000 });
     try {
+      await c.sync('/');
       for (const key of this.o.keys) {
         const op = this.history.invoke(-1, key, { f: 'read' }, c.sessionId);
         const { data, stat } = await c.getData(key);
