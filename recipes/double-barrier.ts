@@ -57,8 +57,10 @@ export class DoubleBarrier {
     const wait = waitSignal(`double barrier ${this.path} (enter)`, signal, timeoutMs);
     try {
       await ensurePath(this.client, this.path, { signal: wait.signal });
+      // No signal on the create: an abandoned create could still be applied after our
+      // cleanup below and leave an orphan; it is short, so it is simply awaited.
       try {
-        await this.client.create(this.ownPath, null, { mode: 'ephemeral', signal: wait.signal });
+        await this.client.create(this.ownPath, null, { mode: 'ephemeral' });
       } catch (e) {
         if (!(e instanceof NodeExistsError)) throw e;
       }

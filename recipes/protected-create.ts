@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { NoNodeError, WardenError, type Client, type CreateMode, type Data, type Stat } from '../sdk/index.js';
 import { ensurePath, join } from './paths.js';
 import { childrenWithId, parseNodeName, protectedName } from './sequential-nodes.js';
+import { raceSignal } from './waiting.js';
 
 export interface ProtectedNode {
   /** Full path of the created (or adopted) node. */
@@ -41,23 +42,39 @@ export interface ProtectedCreateOptions {
 /** Attempts of one protected create that keeps meeting lost replies. */
 const PROTECTED_TRIES = 5;
 
-/** Creates `parent/_c_<id>-<name>` (plus the sequence suffix for sequential modes). */
+/**
+ * Creates `parent/_c_<id>-<name>` (plus the sequence suffix for sequential modes).
+ *
+ * `signal` abandons the wait, never the create itself: a create already sent may still be
+ * applied, so on abort the creation runs to its end in the background and the node, if
+ * made, is deleted. Passing the signal down to the SDK call would orphan exactly that node.
+ */
 export async function createProtected(client: Client, parent: string, name: string, opts: ProtectedCreateOptions): Promise<ProtectedNode> {
+  const creating = createUntilKnown(client, parent, name, opts);
+  try {
+    return await raceSignal(creating, opts.signal);
+  } catch (e) {
+    if (opts.signal?.aborted) void creating.then((node) => deleteQuietly(client, node.path)).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function createUntilKnown(client: Client, parent: string, name: string, opts: ProtectedCreateOptions): Promise<ProtectedNode> {
   const id = opts.id ?? randomUUID();
   const full = join(parent, protectedName(id, name));
   const ephemeral = opts.mode === 'ephemeral' || opts.mode === 'ephemeralSequential';
   for (let attempt = 1; ; attempt++) {
     try {
-      const { path, stat } = await client.create(full, opts.data ?? null, { mode: opts.mode, signal: opts.signal });
+      const { path, stat } = await client.create(full, opts.data ?? null, { mode: opts.mode });
       return { path, name: path.slice(path.lastIndexOf('/') + 1), stat, id, adopted: false };
     } catch (e) {
       if (e instanceof NoNodeError && attempt < PROTECTED_TRIES) {
-        await ensurePath(client, parent, { containers: opts.containers ?? true, signal: opts.signal });
+        await ensurePath(client, parent, { containers: opts.containers ?? true });
         continue;
       }
       if (!(e instanceof WardenError && e.outcomeUnknown) || attempt >= PROTECTED_TRIES) throw e;
     }
-    const found = await findOwn(client, parent, id, ephemeral, opts.signal);
+    const found = await findOwn(client, parent, id, ephemeral, undefined);
     if (found) return { ...found, id, adopted: true };
   }
 }

@@ -11,137 +11,141 @@ import { roundRobin } from '../../recipes/provider-strategy.js';
 import type { ServiceChange } from '../../recipes/service-cache.js';
 import { ServiceDiscovery } from '../../recipes/service-discovery.js';
 import { ServiceRegistry } from '../../recipes/service-registry.js';
+import type { ServiceInstance } from '../../recipes/service-instance.js';
 import { tcpCheck } from '../../recipes/health-check.js';
 import { expireSession } from '../../recipes/testing.js';
-import { closeAllClients, killAllServers, openClient, removeTempDirs, startStandalone, waitFor, type Standalone } from '../support/index.js';
+import { closeAllClients, killAllServers, openClient, removeTempDirs, waitFor } from '../support/index.js';
+import { startTarget, TARGETS, type Target } from './recipes-support/targets.js';
 
-let srv: Standalone;
 const toClose: Array<{ close(): Promise<void> }> = [];
-beforeAll(async () => {
-  srv = await startStandalone();
-});
-afterEach(async () => {
-  for (const x of toClose.splice(0).reverse()) await x.close();
-  await closeAllClients();
-});
-afterAll(async () => {
-  await killAllServers();
-  removeTempDirs();
-});
-const client = (): Promise<Client> => openClient(srv.server.address);
-
-describe('registry and listing', () => {
-  it('registers ephemeral JSON records that list back and vanish with the session', async () => {
-    const [p, c] = await Promise.all([client(), client()]);
-    const reg = new ServiceRegistry(p, { basePath: '/svc1' });
-    await reg.register({ name: 'api', id: 'api-1', address: '10.0.0.1', port: 8080, tags: ['blue'], metadata: { zone: 'a' }, payload: { weight: 3 } });
-    await reg.register({ name: 'api', id: 'api-2', address: '10.0.0.2', port: 8080 });
-    const d = new ServiceDiscovery(c, { basePath: '/svc1' });
-    expect(await d.services()).toEqual(['api']);
-    const list = await d.list<{ weight: number }>('api');
-    expect(list.map((i) => i.id)).toEqual(['api-1', 'api-2']);
-    expect(list[0]).toMatchObject({ address: '10.0.0.1', port: 8080, tags: ['blue'], metadata: { zone: 'a' }, payload: { weight: 3 } });
-    expect((await c.exists('/svc1/api/api-1'))!.ephemeralOwner).toBe(p.sessionId);
-    await reg.unregister('api', 'api-2');
-    expect((await d.list('api')).map((i) => i.id)).toEqual(['api-1']);
-    await p.close();
-    expect(await d.list('api')).toEqual([]);
+describe.each(TARGETS)('%s', (name) => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await startTarget(name);
   });
-
-  it('validates instances and options with TypeErrors naming them', async () => {
-    const p = await client();
-    const reg = new ServiceRegistry(p);
-    await expect(reg.register({ name: 'a/b', id: 'x', address: 'h' })).rejects.toThrow(/`name`/);
-    await expect(reg.register({ name: 'a', id: 'x', address: 'h', port: 70000 })).rejects.toThrow(/`port`/);
-    expect(() => new ServiceRegistry(p, { basePath: 'rel' })).toThrow(/`basePath`/);
-    await expect(new ServiceDiscovery(p).provider('a', { strategy: 5 as never })).rejects.toThrow(/`strategy`/);
+  afterEach(async () => {
+    for (const x of toClose.splice(0).reverse()) await x.close();
+    await closeAllClients();
   });
-});
-
-describe('cache and provider', () => {
-  it('follows additions, updates and removals through watches, as events and an async iterable', async () => {
-    const [p, c] = await Promise.all([client(), client()]);
-    const reg = new ServiceRegistry(p, { basePath: '/svc2' });
-    await reg.register({ name: 'db', id: 'db-1', address: 'h1' });
-    const cache = await new ServiceDiscovery(c, { basePath: '/svc2' }).cache('db');
-    toClose.push(cache);
-    expect(cache.instances().map((i) => i.id)).toEqual(['db-1']);
-    const seen: string[] = [];
-    const iter = cache.changes();
-    const consumer = (async () => {
-      for await (const ch of iter as AsyncIterable<ServiceChange>) {
-        seen.push(`${ch.type}:${ch.instance.id}`);
-        if (seen.length === 3) break;
-      }
-    })();
-    await reg.register({ name: 'db', id: 'db-2', address: 'h2' });
-    await reg.update({ name: 'db', id: 'db-1', address: 'h1', payload: { v: 2 } });
-    await reg.unregister('db', 'db-2');
-    await consumer;
-    expect(seen).toEqual(['added:db-2', 'updated:db-1', 'removed:db-2']);
-    expect(cache.instances()).toMatchObject([{ id: 'db-1', payload: { v: 2 } }]);
+  afterAll(async () => {
+    await killAllServers();
+    removeTempDirs();
   });
+  const client = (): Promise<Client> => openClient(target.connectString);
 
-  it('round-robins, cools down an instance after noted errors, and skips unhealthy ones', async () => {
-    const [p, c] = await Promise.all([client(), client()]);
-    const listening: Server = await new Promise((resolve) => {
-      const s = createServer((sock) => sock.destroy()).listen(0, '127.0.0.1', () => resolve(s));
+  describe('registry and listing', () => {
+    it('registers ephemeral JSON records that list back and vanish with the session', async () => {
+      const [p, c] = await Promise.all([client(), client()]);
+      const reg = new ServiceRegistry(p, { basePath: '/svc1' });
+      await reg.register({ name: 'api', id: 'api-1', address: '10.0.0.1', port: 8080, tags: ['blue'], metadata: { zone: 'a' }, payload: { weight: 3 } });
+      await reg.register({ name: 'api', id: 'api-2', address: '10.0.0.2', port: 8080 });
+      const d = new ServiceDiscovery(c, { basePath: '/svc1' });
+      expect(await d.services()).toEqual(['api']);
+      const list = await d.list<{ weight: number }>('api');
+      expect(list.map((i) => i.id)).toEqual(['api-1', 'api-2']);
+      expect(list[0]).toMatchObject({ address: '10.0.0.1', port: 8080, tags: ['blue'], metadata: { zone: 'a' }, payload: { weight: 3 } });
+      expect((await c.exists('/svc1/api/api-1'))!.ephemeralOwner).toBe(p.sessionId);
+      await reg.unregister('api', 'api-2');
+      expect((await d.list('api')).map((i) => i.id)).toEqual(['api-1']);
+      await p.close();
+      expect(await d.list('api')).toEqual([]);
     });
-    const livePort = (listening.address() as { port: number }).port;
-    try {
-      const reg = new ServiceRegistry(p, { basePath: '/svc3' });
-      await reg.register({ name: 'web', id: 'w1', address: '127.0.0.1', port: livePort });
-      await reg.register({ name: 'web', id: 'w2', address: '127.0.0.1', port: livePort });
-      const d = new ServiceDiscovery(c, { basePath: '/svc3' });
-      const provider = await d.provider('web', { strategy: roundRobin(), downErrorThreshold: 2, downCooldownMs: 60_000 });
-      toClose.push(provider);
-      expect([1, 2, 3].map(() => provider.getInstance()!.id)).toEqual(['w1', 'w2', 'w1']);
-      const w2 = provider.getAllInstances().find((i) => i.id === 'w2')!;
-      provider.noteError(w2);
-      provider.noteError(w2);
-      expect([1, 2].map(() => provider.getInstance()!.id)).toEqual(['w1', 'w1']);
 
-      // a third instance whose port nobody listens on fails the TCP health check
-      const closed: Server = await new Promise((resolve) => {
-        const s = createServer().listen(0, '127.0.0.1', () => resolve(s));
-      });
-      const deadPort = (closed.address() as { port: number }).port;
-      await new Promise<void>((resolve) => closed.close(() => resolve()));
-      await reg.register({ name: 'web', id: 'w3', address: '127.0.0.1', port: deadPort });
-      const checked = await d.provider('web', { healthCheck: tcpCheck(), healthCheckIntervalMs: 60_000 });
-      toClose.push(checked);
-      expect(checked.getAllInstances().map((i) => i.id)).toEqual(['w1', 'w2']);
-    } finally {
-      await new Promise<void>((resolve) => listening.close(() => resolve()));
-    }
+    it('validates instances and options with TypeErrors naming them', async () => {
+      const p = await client();
+      const reg = new ServiceRegistry(p);
+      await expect(reg.register({ name: 'a/b', id: 'x', address: 'h' })).rejects.toThrow(/`name`/);
+      await expect(reg.register({ name: 'a', id: 'x', address: 'h', port: 70000 })).rejects.toThrow(/`port`/);
+      expect(() => new ServiceRegistry(p, { basePath: 'rel' })).toThrow(/`basePath`/);
+      await expect(new ServiceDiscovery(p).provider('a', { strategy: 5 as never })).rejects.toThrow(/`strategy`/);
+    });
   });
-});
 
-describe('session expiry', () => {
-  it('re-registers every instance with its latest record, also when the expiry hits during registration', async () => {
-    const observer = await client();
-    const made: Client[] = [];
-    const reg = new ServiceRegistry(async () => {
-      const c = await client();
-      made.push(c);
-      return c;
-    }, { basePath: '/svc4' });
-    toClose.push(reg);
-    await reg.register({ name: 'api', id: 'a1', address: 'h', payload: { v: 1 } });
-    const first = made[0]!;
-    await reg.update({ name: 'api', id: 'a1', address: 'h', payload: { v: 2 } });
+  describe('cache and provider', () => {
+    it('follows additions, updates and removals through watches, as events and an async iterable', async () => {
+      const [p, c] = await Promise.all([client(), client()]);
+      const reg = new ServiceRegistry(p, { basePath: '/svc2' });
+      await reg.register({ name: 'db', id: 'db-1', address: 'h1' });
+      const cache = await new ServiceDiscovery(c, { basePath: '/svc2' }).cache('db');
+      toClose.push(cache);
+      expect(cache.instances().map((i) => i.id)).toEqual(['db-1']);
+      const seen: string[] = [];
+      const iter = cache.changes();
+      const consumer = (async () => {
+        for await (const ch of iter as AsyncIterable<ServiceChange>) {
+          seen.push(`${ch.type}:${ch.instance.id}`);
+          if (seen.length === 3) break;
+        }
+      })();
+      await reg.register({ name: 'db', id: 'db-2', address: 'h2' });
+      await reg.update({ name: 'db', id: 'db-1', address: 'h1', payload: { v: 2 } });
+      await reg.unregister('db', 'db-2');
+      await consumer;
+      expect(seen).toEqual(['added:db-2', 'updated:db-1', 'removed:db-2']);
+      expect(cache.instances()).toMatchObject([{ id: 'db-1', payload: { v: 2 } }]);
+    });
 
-    // expiry during a registration: register a second instance and expire at once
-    const registering = reg.register({ name: 'api', id: 'a2', address: 'h', payload: { v: 1 } });
-    await expireSession(first, srv.server.address);
-    await registering;
-    const d = new ServiceDiscovery(observer, { basePath: '/svc4' });
-    await waitFor(async () => (await d.list('api')).length === 2, { what: 'both instances back' });
-    const list = await d.list<{ v: number }>('api');
-    expect(list.map((i) => [i.id, i.payload?.v])).toEqual([['a1', 2], ['a2', 1]]);
-    expect(made.length).toBeGreaterThanOrEqual(2);
-    const owner = (await observer.exists('/svc4/api/a1'))!.ephemeralOwner;
-    expect(owner).not.toBe(first.sessionId);
-    expect(owner).toBe(made[made.length - 1]!.sessionId);
+    it('round-robins, cools down an instance after noted errors, and skips unhealthy ones', async () => {
+      const [p, c] = await Promise.all([client(), client()]);
+      const listening: Server = await new Promise((resolve) => {
+        const s = createServer((sock) => sock.destroy()).listen(0, '127.0.0.1', () => resolve(s));
+      });
+      const livePort = (listening.address() as { port: number }).port;
+      try {
+        const reg = new ServiceRegistry(p, { basePath: '/svc3' });
+        await reg.register({ name: 'web', id: 'w1', address: '127.0.0.1', port: livePort });
+        await reg.register({ name: 'web', id: 'w2', address: '127.0.0.1', port: livePort });
+        const d = new ServiceDiscovery(c, { basePath: '/svc3' });
+        const provider = await d.provider('web', { strategy: roundRobin<ServiceInstance>(), downErrorThreshold: 2, downCooldownMs: 60_000 });
+        toClose.push(provider);
+        expect([1, 2, 3].map(() => provider.getInstance()!.id)).toEqual(['w1', 'w2', 'w1']);
+        const w2 = provider.getAllInstances().find((i) => i.id === 'w2')!;
+        provider.noteError(w2);
+        provider.noteError(w2);
+        expect([1, 2].map(() => provider.getInstance()!.id)).toEqual(['w1', 'w1']);
+
+        // a third instance whose port nobody listens on fails the TCP health check
+        const closed: Server = await new Promise((resolve) => {
+          const s = createServer().listen(0, '127.0.0.1', () => resolve(s));
+        });
+        const deadPort = (closed.address() as { port: number }).port;
+        await new Promise<void>((resolve) => closed.close(() => resolve()));
+        await reg.register({ name: 'web', id: 'w3', address: '127.0.0.1', port: deadPort });
+        const checked = await d.provider('web', { healthCheck: tcpCheck(), healthCheckIntervalMs: 60_000 });
+        toClose.push(checked);
+        expect(checked.getAllInstances().map((i) => i.id)).toEqual(['w1', 'w2']);
+      } finally {
+        await new Promise<void>((resolve) => listening.close(() => resolve()));
+      }
+    });
+  });
+
+  describe('session expiry', () => {
+    it('re-registers every instance with its latest record, also when the expiry hits during registration', async () => {
+      const observer = await client();
+      const made: Client[] = [];
+      const reg = new ServiceRegistry(async () => {
+        const c = await client();
+        made.push(c);
+        return c;
+      }, { basePath: '/svc4' });
+      toClose.push(reg);
+      await reg.register({ name: 'api', id: 'a1', address: 'h', payload: { v: 1 } });
+      const first = made[0]!;
+      await reg.update({ name: 'api', id: 'a1', address: 'h', payload: { v: 2 } });
+
+      // expiry during a registration: register a second instance and expire at once
+      const registering = reg.register({ name: 'api', id: 'a2', address: 'h', payload: { v: 1 } });
+      await expireSession(first, target.connectString);
+      await registering;
+      const d = new ServiceDiscovery(observer, { basePath: '/svc4' });
+      await waitFor(async () => (await d.list('api')).length === 2, { what: 'both instances back' });
+      const list = await d.list<{ v: number }>('api');
+      expect(list.map((i) => [i.id, i.payload?.v])).toEqual([['a1', 2], ['a2', 1]]);
+      expect(made.length).toBeGreaterThanOrEqual(2);
+      const owner = (await observer.exists('/svc4/api/a1'))!.ephemeralOwner;
+      expect(owner).not.toBe(first.sessionId);
+      expect(owner).toBe(made[made.length - 1]!.sessionId);
+    });
   });
 });
