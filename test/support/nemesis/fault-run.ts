@@ -136,7 +136,8 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     workload.stop();
     await running;
     lock = await locks?.stop();
-    finalElements = await workload.finalReads(cluster.directAddress);
+    // A member just restarted may still be syncing (NOTSERVING): the run is healed, so wait.
+    finalElements = await waitFor(() => workload.finalReads(cluster.directAddress), { timeoutMs: 60_000, what: 'final reads after the heal' });
     finalRead = true;
   } catch (e) {
     problems.push(`run failed: ${(e as Error).stack ?? String(e)}`);

@@ -32,7 +32,9 @@ export function tornTail(logDir: string, rnd: Random): Damage | undefined {
   const scan = scanSegment(buf);
   const lastZxid = scan.records.at(-1)?.zxid ?? buf.readBigUInt64BE(8) - 1n;
   const rec = encodeRecord(lastZxid + 1n, Buffer.from(`torn-${rnd.int(0, 1e9)}-`.repeat(8)));
-  const keep = rnd.int(1, rec.length - 1);
+  // The record header is whole and the payload cut short: a write torn mid-record. (A write
+  // torn inside the length field can leave zeros that read as a clean end: nothing to cut.)
+  const keep = rnd.int(17, rec.length - 1);
   const offset = Math.max(scan.validBytes, LOG_HEADER_BYTES);
   const out = Buffer.alloc(Math.max(buf.length, offset + rec.length));
   buf.copy(out);
