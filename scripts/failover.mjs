@@ -9,7 +9,7 @@
 // time; after the kill, each failed attempt is retried at once on a fresh client, so the
 // number is the ensemble's (election + sync + first commit) plus a client reconnect.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,9 +50,11 @@ for (const id of ids) {
 
 const procs = {};
 function start(id) {
+  const logTo = process.env.WARDEN_FAILOVER_LOGS;
+  const out = logTo ? openSync(join(logTo, `server${id}.log`), 'a') : 'ignore';
   const p = spawn(process.execPath, [join(repo, 'bin/warden.js'), 'start', '--foreground', '--config', join(root, `zoo${id}.cfg`)], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', out, out],
+    env: { ...process.env, WARDEN_LOG_LEVEL: logTo ? 'info' : 'warn' },
   });
   procs[id] = p;
   return p;

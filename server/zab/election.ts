@@ -143,7 +143,13 @@ export class Election {
       }
     }
     this.outOf.set(from, t);
-    if (this.quorum.contains(this.agreeing(this.outOf, t)) && this.leaderChecks(this.outOf, msg.vote.leader, msg.round)) {
+    const agree = this.agreeing(this.outOf, t);
+    // Count ourselves for a leader that says LEADING, so a server that fell out of a
+    // two-server majority can rejoin. Safe: joining decides nothing; discovery does (a
+    // leader behind a learner's history steps down, a learner ahead is truncated only to
+    // what a majority never had).
+    if (this.voter && msg.vote.leader !== this.id) agree.push(this.id);
+    if (this.quorum.contains(agree) && this.leaderChecks(this.outOf, msg.vote.leader, msg.round)) {
       this.round = msg.round;
       return { kind: 'decided', vote: msg.vote };
     }

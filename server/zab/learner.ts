@@ -20,9 +20,14 @@ import type { LeaderMsg, LearnerMsg, PersistOp, ServerId } from './types.js';
 
 type Phase = 'connecting' | 'epoch' | 'syncing' | 'synced' | 'broadcast';
 
+const MAX_CONNECT_ATTEMPTS = 10;
+
 export class LearnerRole {
-  readonly conn: number;
+  conn: number;
   phase: Phase = 'connecting';
+  /** a leader that resets us before LEADERINFO may just not lead yet: retry a few times */
+  private connectAttempts = 1;
+  private retryAt: number | undefined;
   private sendSeq = 0;
   private recvSeq = -1;
   private readonly started: number;
@@ -75,7 +80,22 @@ export class LearnerRole {
   }
 
   onReset(from: ServerId, conn: number): void {
-    if (from === this.leader && conn === this.conn) this.host.lookAgain(`leader ${from} reset the session`);
+    if (from !== this.leader || conn !== this.conn) return;
+    if (this.phase === 'connecting' && this.connectAttempts < MAX_CONNECT_ATTEMPTS) {
+      // The election decided before the leader itself did; ask again next tick.
+      this.retryAt = this.host.now + 1;
+      return;
+    }
+    this.host.lookAgain(`leader ${from} reset the session`);
+  }
+
+  private reconnect(): void {
+    this.retryAt = undefined;
+    this.connectAttempts++;
+    this.conn = this.host.newConnId();
+    this.sendSeq = 0;
+    this.recvSeq = -1;
+    this.sendOut({ type: 'learnerInfo', observer: this.observer, acceptedEpoch: this.host.acceptedEpoch });
   }
 
   private onLeaderInfo(epoch: number): void {
@@ -145,6 +165,7 @@ export class LearnerRole {
   tick(): void {
     const now = this.host.now;
     const cfg = this.host.cfg;
+    if (this.retryAt !== undefined && now >= this.retryAt) this.reconnect();
     if (this.phase !== 'broadcast' && now - this.started > cfg.initLimitTicks) {
       this.host.lookAgain(`not synced with leader ${this.leader} within initLimit`);
     } else if (this.phase === 'broadcast' && now - this.lastHeard > cfg.syncLimitTicks) {

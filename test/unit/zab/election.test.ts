@@ -78,4 +78,32 @@ describe('fast leader election', () => {
     expect(c.node(3).zab.leaderId).toBe(leader.id);
     expect(leader.zab.currentEpoch).toBe(epoch);
   });
+
+  it('a follower that decides before its leader does retries the connection instead of re-electing', () => {
+    const c = new Cluster(voters(3), {}, [3]);
+    const f = c.node(3);
+    // Server 3 has decided that 2 leads, but 2 is not up yet: its learnerInfo goes nowhere.
+    f.zab.step(1, { type: 'vote', round: 1, state: 'following', vote: { leader: 2, zxid: 0n, epoch: 0 } });
+    f.zab.step(2, { type: 'vote', round: 1, state: 'leading', vote: { leader: 2, zxid: 0n, epoch: 0 } });
+    expect(f.zab.state).toBe('following');
+    const info = f.zab.ready().find((e) => e.kind === 'send' && e.msg.type === 'learnerInfo');
+    const conn = info?.kind === 'send' && info.msg.type === 'learnerInfo' ? info.msg.conn : -1;
+    f.zab.step(2, { type: 'reset', conn });
+    expect(f.zab.state).toBe('following');
+    f.zab.tick();
+    const again = f.zab.ready().filter((e) => e.kind === 'send' && e.msg.type === 'learnerInfo');
+    expect(again).toHaveLength(1);
+  });
+
+  it('a LOOKING voter joins a leader that only it can make a majority', () => {
+    const c = new Cluster(voters(3), {}, [1, 2]);
+    const leader = c.elect();
+    // The follower drops out (a new round of its own), the leader still leads alone-with-it.
+    const other = c.node(leader.id === 1 ? 2 : 1);
+    other.zab.lookAgain('test');
+    c.run();
+    c.tick(3);
+    expect(other.zab.mode).toBe('follower');
+    expect(other.zab.leaderId).toBe(leader.id);
+  });
 });
