@@ -1,7 +1,8 @@
 /**
  * Goal: a 3-server ensemble on loopback serves one view: it elects one leader, a write made
  * through any server is read on every other after sync, the Status call reports mode,
- * epoch and peers, and a session created on one server survives moving to another.
+ * epoch and peers, and a session created on one server survives moving to another (its
+ * ephemerals with it), and closing it removes them on every server.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../sdk/index.js';
@@ -44,5 +45,29 @@ describe('ensemble of 3', () => {
     await other.sync('/');
     expect(await other.exists('/eph')).toBeNull();
     for (const c of clients) if (c !== f) await c.close();
+  });
+
+  it('a session moves to another server within its timeout and keeps its ephemerals; closing it removes them everywhere', async () => {
+    const e = await startEnsemble({ voters: 3 });
+    const leader = await waitStable(e);
+    const [a, b] = [1, 2, 3].filter((id) => id !== leader) as [number, number];
+    const first = await connect({ servers: e.address(a), sessionTimeoutMs: 10_000 });
+    await first.create('/mine', 'm', { mode: 'ephemeral' });
+    const { sessionId, sessionPassword } = first;
+    // The first server dies; the session resumes on another one.
+    await e.member(a).kill('SIGKILL');
+    const moved = await connect({ servers: e.address(b), sessionTimeoutMs: 10_000, sessionId, sessionPassword });
+    expect(moved.sessionId).toBe(sessionId);
+    await moved.sync('/');
+    expect((await moved.getData('/mine')).data.toString()).toBe('m');
+    await moved.setData('/mine', 'moved');
+    const st = await statusOf(e, b);
+    expect(st?.sessionCount).toBeGreaterThan(0);
+    await moved.close();
+    await first.close({ timeoutMs: 200 }).catch(() => {});
+    const after = await connect({ servers: e.address(leader) });
+    await after.sync('/');
+    expect(await after.exists('/mine')).toBeNull();
+    await after.close();
   });
 });
