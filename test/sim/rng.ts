@@ -1,38 +1,12 @@
 /**
- * A small seeded random source (splitmix32 -> mulberry32) so that every simulated schedule
- * replays exactly from its seed. Never Math.random in the simulator.
+ * The simulator's seeded random source: test/support's Random (mulberry32), plus `fork`
+ * for independent streams, so that a draw added in one place does not shift every other.
+ * Never Math.random in the simulator: every schedule replays exactly from its seed.
  */
-export class Rng {
-  private state: number;
+import { Random } from '../support/random.js';
 
-  constructor(readonly seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new RangeError('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-
-  /** An independent stream derived from this one (so adding a draw elsewhere does not shift it). */
+export class Rng extends Random {
+  /** An independent stream derived from this one. */
   fork(): Rng {
     return new Rng(Math.floor(this.next() * 4294967296));
   }
