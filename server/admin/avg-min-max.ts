@@ -1,7 +1,7 @@
 /**
  * A running count, sum, minimum and maximum: ZooKeeper's AvgMinMaxCounter, which its
  * `mntr` output dumps as avg_<name>, min_<name>, max_<name>, cnt_<name> and sum_<name>.
- * Prometheus gets the same observations as a Summary with quantiles; this keeps the
+ * Prometheus gets request latencies as quantiles (latency-summary.ts); this keeps the
  * ZooKeeper-shaped totals for the admin commands. Pure.
  */
 export class AvgMinMax {

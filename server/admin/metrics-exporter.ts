@@ -16,6 +16,7 @@ import { Code } from '../../proto/codes.js';
 import type { ServerMetrics } from '../base/server-metrics.js';
 import { counterOf, epochOf } from '../base/zxid.js';
 import { AvgMinMax } from './avg-min-max.js';
+import { exportLatency, LatencyBuckets } from './latency-summary.js';
 import type { ServerView } from './server-view.js';
 
 export interface MetricsOptions {
@@ -36,6 +37,9 @@ export class MetricsExporter {
 
   /** request latency in ms since start (ZooKeeper: avg/min/max_latency) */
   readonly latency = new AvgMinMax();
+  /** read and write latency distributions (Prometheus readlatency / updatelatency) */
+  private readonly readLatency = new LatencyBuckets(() => Date.now());
+  private readonly updateLatency = new LatencyBuckets(() => Date.now());
   readonly fsyncTime = new AvgMinMax();
   readonly snapshotTime = new AvgMinMax();
   readonly electionTime = new AvgMinMax();
@@ -68,10 +72,24 @@ export class MetricsExporter {
       });
     };
 
-    const packetsReceived = counter('packets_received', 'Frames received from clients');
-    const packetsSent = counter('packets_sent', 'Frames sent to clients');
-    const readLatency = summary('readlatency', 'Read request latency in ms, from arrival to reply');
-    const updateLatency = summary('updatelatency', 'Write request latency in ms, from arrival to reply (after the fsync)');
+    // Per-frame and per-request numbers are plain fields read at scrape time: a prom-client
+    // call per frame showed in the server's CPU profile.
+    const self = this;
+    const countedOnScrape = (name: string, help: string, read: () => number): void => {
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    countedOnScrape('packets_received', 'Frames received from clients', () => this.packetsReceived);
+    countedOnScrape('packets_sent', 'Frames sent to clients', () => this.packetsSent);
+    exportLatency(r, 'readlatency', 'Read request latency in ms, from arrival to reply', this.readLatency, PERCENTILES);
+    exportLatency(r, 'updatelatency', 'Write request latency in ms, from arrival to reply (after the fsync)', this.updateLatency, PERCENTILES);
     const fsyncTime = summary('fsynctime', 'Txn log fsync time in ms');
     const fsyncExceeded = counter('fsync_threshold_exceed_count', 'Fsyncs slower than fsync.warningthresholdms');
     const snapshotTime = summary('snapshottime', 'Snapshot write time in ms');
@@ -106,7 +124,6 @@ export class MetricsExporter {
     gauge('max_proposal_size', 'Bytes of the largest proposal', () => this.proposalSize.max);
     gauge('warden_epoch', 'Epoch of the last applied zxid', (v) => epochOf(v.status().lastZxid));
     gauge('warden_zxid_counter', 'Counter of the last applied zxid', (v) => counterOf(v.status().lastZxid));
-    const self = this;
     new Gauge({
       name: 'warden_server_state',
       help: '1 for the current server mode',
@@ -124,15 +141,13 @@ export class MetricsExporter {
     this.events = {
       packetReceived: () => {
         this.packetsReceived++;
-        packetsReceived.inc();
       },
       packetSent: () => {
         this.packetsSent++;
-        packetsSent.inc();
       },
       requestAnswered: (ms, write, err) => {
         this.latency.add(ms);
-        (write ? updateLatency : readLatency).observe(ms);
+        (write ? this.updateLatency : this.readLatency).observe(ms);
         if (err === Code.NOAUTH || err === Code.AUTHFAILED) {
           this.authFailures++;
           authFailed.inc();
