@@ -71,3 +71,9 @@ export class LimitExceededError extends Error {
     super(`limit ${limit}=${value} exceeded${detail ? `: ${detail}` : ''}`);
   }
 }
+
+/**
+ * Distinct ACL lists the DataTree shares between nodes (data-tree.ts internAcl). Past it,
+ * a node keeps its own copy: memory grows as before, nothing is refused.
+ */
+export const ACL_INTERN_MAX = 10_000;

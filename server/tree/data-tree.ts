@@ -13,6 +13,7 @@
 import { warden } from '../../proto/gen/warden.js';
 import { fromLong, longToNumber, toLong } from '../../proto/long.js';
 import { assert } from '../base/assert.js';
+import { ACL_INTERN_MAX } from '../base/limits.js';
 import type { Zxid } from '../base/zxid.js';
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
 import { basename, joinPath, parentOf } from './path.js';
@@ -30,14 +31,55 @@ export interface NodeView {
   readonly children: ReadonlySet<string>;
 }
 
-interface Node {
-  path: string;
-  data: Uint8Array;
-  acl: readonly Acl[];
-  stat: Stat;
-  kind: NodeKind;
-  ttlMs: number;
-  children: Set<string>;
+const NO_CHILDREN: ReadonlySet<string> = new Set();
+
+/**
+ * One znode. Memory per node matters (a tree holds millions): a class gives every node one
+ * shape; the children set exists only while the node has children (most are leaves); the
+ * ACL list is shared by every node with an equal one (DataTree.internAcl); data is owned
+ * (copied out of a larger buffer, see ownBytes).
+ */
+class Node implements NodeView {
+  private kids: Set<string> | undefined = undefined;
+
+  constructor(
+    readonly path: string,
+    public data: Uint8Array,
+    public acl: readonly Acl[],
+    readonly stat: Stat,
+    readonly kind: NodeKind,
+    readonly ttlMs: number,
+  ) {}
+
+  get children(): ReadonlySet<string> {
+    return this.kids ?? NO_CHILDREN;
+  }
+
+  /** Adds a child name; returns the number of children after. */
+  addChild(name: string): number {
+    (this.kids ??= new Set()).add(name);
+    return this.kids.size;
+  }
+
+  /** Removes a child name; returns the number of children after. */
+  removeChild(name: string): number {
+    if (!this.kids) return 0;
+    this.kids.delete(name);
+    if (this.kids.size > 0) return this.kids.size;
+    this.kids = undefined;
+    return 0;
+  }
+}
+
+/**
+ * The bytes, in memory of their own when they are a view into a larger buffer (a log
+ * segment read whole at start-up, a received frame): a node's 32 bytes must not keep a
+ * 64 MiB segment alive. Small copies share Node's buffer pool.
+ */
+function ownBytes(b: Uint8Array): Uint8Array {
+  if (b.byteLength === 0) return EMPTY;
+  if (b.byteLength === b.buffer.byteLength) return b;
+  return Buffer.from(b);
 }
 
 export interface SessionInfo {
@@ -88,11 +130,13 @@ export class DataTree {
   private readonly sessionTable = new Map<SessionId, SessionInfo>();
   private readonly containers = new Set<string>();
   private readonly ttls = new Set<string>();
+  /** one array per distinct ACL, shared by the nodes that have it */
+  private readonly acls = new Map<string, readonly Acl[]>();
   private zxid: Zxid = 0n;
 
   constructor(empty = false) {
     if (empty) return;
-    this.addNode({ path: '/', data: EMPTY, acl: OPEN_ACL_UNSAFE, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
+    this.addNode(new Node('/', EMPTY, this.internAcl(OPEN_ACL_UNSAFE), newStat(0n, 0, 0n, 0), 'persistent', 0));
     this.addSystemNode('/zookeeper', OPEN_ACL_UNSAFE);
     this.addSystemNode('/zookeeper/quota', READ_ACL_UNSAFE);
   }
@@ -106,9 +150,8 @@ export class DataTree {
   private addSystemNode(path: string, acl: readonly Acl[]): void {
     const parent = this.nodes.get(parentOf(path));
     assert(parent !== undefined, `system node ${path}: parent exists`);
-    this.addNode({ path, data: EMPTY, acl, stat: newStat(0n, 0, 0n, 0), kind: 'persistent', ttlMs: 0, children: new Set() });
-    parent.children.add(basename(path));
-    parent.stat.numChildren = parent.children.size;
+    this.addNode(new Node(path, EMPTY, this.internAcl(acl), newStat(0n, 0, 0n, 0), 'persistent', 0));
+    parent.stat.numChildren = parent.addChild(basename(path));
     parent.stat.cversion -= 1;
   }
 
@@ -189,12 +232,11 @@ export class DataTree {
         assert(!this.nodes.has(txn.path), `create ${txn.path}: node is new`);
         assert(parent.kind !== 'ephemeral', `create ${txn.path}: parent is not ephemeral`);
         const owner = txn.kind === 'ephemeral' ? txn.ephemeralOwner : 0n;
-        const node: Node = { path: txn.path, data: txn.data, acl: txn.acl, stat: newStat(zxid, timeMs, owner, txn.data.length), kind: txn.kind, ttlMs: txn.ttlMs, children: new Set() };
+        const node = new Node(txn.path, ownBytes(txn.data), this.internAcl(txn.acl), newStat(zxid, timeMs, owner, txn.data.length), txn.kind, txn.ttlMs);
         this.addNode(node);
-        parent.children.add(basename(txn.path));
+        parent.stat.numChildren = parent.addChild(basename(txn.path));
         parent.stat.cversion = txn.parentCVersion;
         parent.stat.pzxid = zxid;
-        parent.stat.numChildren = parent.children.size;
         triggers.push({ path: txn.path, type: 'created', zxid }, { path: parentPath, type: 'childrenChanged', zxid });
         return { type: 'create', path: txn.path, stat: copyStat(node.stat) };
       }
@@ -209,7 +251,7 @@ export class DataTree {
       case 'setData': {
         const node = this.nodes.get(txn.path);
         assert(node !== undefined, `setData ${txn.path}: node exists`);
-        node.data = txn.data;
+        node.data = ownBytes(txn.data);
         node.stat.version = txn.version;
         node.stat.mzxid = zxid;
         node.stat.mtime = timeMs;
@@ -220,7 +262,7 @@ export class DataTree {
       case 'setACL': {
         const node = this.nodes.get(txn.path);
         assert(node !== undefined, `setACL ${txn.path}: node exists`);
-        node.acl = txn.acl;
+        node.acl = this.internAcl(txn.acl);
         node.stat.aversion = txn.aversion;
         return { type: 'setACL', stat: copyStat(node.stat) };
       }
@@ -248,6 +290,16 @@ export class DataTree {
     }
   }
 
+  /** The shared array equal to `acl` (ACLs are few: most nodes have one of a handful). */
+  private internAcl(acl: readonly Acl[]): readonly Acl[] {
+    const key = acl.map((a) => `${a.perms}:${a.id.scheme}:${a.id.id}`).join(',');
+    const known = this.acls.get(key);
+    if (known) return known;
+    if (this.acls.size >= ACL_INTERN_MAX) return acl;
+    this.acls.set(key, acl);
+    return acl;
+  }
+
   private addNode(node: Node): void {
     this.nodes.set(node.path, node);
     if (node.kind === 'ephemeral') {
@@ -265,10 +317,9 @@ export class DataTree {
     const parent = this.nodes.get(parentOf(node.path));
     assert(parent !== undefined, `remove ${node.path}: parent exists`);
     this.nodes.delete(node.path);
-    parent.children.delete(basename(node.path));
+    parent.stat.numChildren = parent.removeChild(basename(node.path));
     parent.stat.cversion += 1;
     parent.stat.pzxid = zxid;
-    parent.stat.numChildren = parent.children.size;
     if (node.kind === 'ephemeral') {
       const set = this.ephemerals.get(node.stat.ephemeralOwner);
       set?.delete(node.path);
@@ -298,35 +349,13 @@ export class DataTree {
 
   /** Encoded snapshot records: sessions, then nodes with every parent before its children. */
   *snapshotRecords(): Iterable<Uint8Array> {
-    for (const [id, s] of this.sessionTable) {
-      yield pb.SnapshotRecord.encode({ session: { id: toLong(id), timeoutMs: s.timeoutMs, password: s.password } }).finish();
-    }
+    for (const [id, s] of this.sessionTable) yield encodeSession(id, s);
     const stack: string[] = ['/'];
     while (stack.length > 0) {
       const path = stack.pop()!;
       const n = this.nodes.get(path);
       assert(n !== undefined, `snapshot: ${path} exists`);
-      const s = n.stat;
-      yield pb.SnapshotRecord.encode({
-        node: {
-          path: n.path,
-          data: n.data,
-          acl: n.acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } })),
-          stat: {
-            czxid: toLong(s.czxid),
-            mzxid: toLong(s.mzxid),
-            ctime: toLong(BigInt(s.ctime), false),
-            mtime: toLong(BigInt(s.mtime), false),
-            version: s.version,
-            cversion: s.cversion,
-            aversion: s.aversion,
-            ephemeralOwner: toLong(s.ephemeralOwner),
-            pzxid: toLong(s.pzxid),
-          },
-          kind: KIND_TO_PB[n.kind],
-          ttlMs: toLong(BigInt(n.ttlMs), false),
-        },
-      }).finish();
+      yield encodeNode(n);
       for (const name of n.children) stack.push(joinPath(path, name));
     }
   }
@@ -343,6 +372,7 @@ export class DataTree {
     copy(this.nodes, other.nodes);
     copy(this.ephemerals, other.ephemerals);
     copy(this.sessionTable, other.sessionTable);
+    copy(this.acls, other.acls);
     this.containers.clear();
     for (const p of other.containers) this.containers.add(p);
     this.ttls.clear();
@@ -366,32 +396,30 @@ export class DataTree {
       if (!kind) throw new Error(`snapshot node ${path} has unknown kind ${n.kind}`);
       const st = n.stat ?? {};
       const data = n.data ?? EMPTY;
-      const node: Node = {
-        path,
-        data,
-        acl: (n.acl ?? []).map((a) => ({ perms: a.perms ?? 0, id: { scheme: a.id?.scheme ?? '', id: a.id?.id ?? '' } })),
-        stat: {
-          czxid: fromLong(st.czxid),
-          mzxid: fromLong(st.mzxid),
-          ctime: longToNumber(st.ctime),
-          mtime: longToNumber(st.mtime),
-          version: st.version ?? 0,
-          cversion: st.cversion ?? 0,
-          aversion: st.aversion ?? 0,
-          ephemeralOwner: fromLong(st.ephemeralOwner),
-          dataLength: data.length,
-          numChildren: 0,
-          pzxid: fromLong(st.pzxid),
-        },
-        kind,
-        ttlMs: longToNumber(n.ttlMs),
-        children: new Set(),
+      const czxid = fromLong(st.czxid);
+      const mzxid = fromLong(st.mzxid);
+      const pzxid = fromLong(st.pzxid);
+      const owner = fromLong(st.ephemeralOwner);
+      // Equal zxids share one bigint (a node never modified has czxid = mzxid = pzxid).
+      const stat: Stat = {
+        czxid,
+        mzxid: mzxid === czxid ? czxid : mzxid,
+        ctime: longToNumber(st.ctime),
+        mtime: longToNumber(st.mtime),
+        version: st.version ?? 0,
+        cversion: st.cversion ?? 0,
+        aversion: st.aversion ?? 0,
+        ephemeralOwner: owner === 0n ? 0n : owner,
+        dataLength: data.length,
+        numChildren: 0,
+        pzxid: pzxid === czxid ? czxid : pzxid === mzxid ? mzxid : pzxid,
       };
+      const acl = (n.acl ?? []).map((a) => ({ perms: a.perms ?? 0, id: { scheme: a.id?.scheme ?? '', id: a.id?.id ?? '' } }));
+      const node = new Node(path, ownBytes(data), tree.internAcl(acl), stat, kind, longToNumber(n.ttlMs));
       if (path !== '/') {
         const parent = tree.nodes.get(parentOf(path));
         if (!parent) throw new Error(`snapshot node ${path} comes before its parent`);
-        parent.children.add(basename(path));
-        parent.stat.numChildren = parent.children.size;
+        parent.stat.numChildren = parent.addChild(basename(path));
       }
       tree.addNode(node);
     }
@@ -399,6 +427,34 @@ export class DataTree {
     tree.zxid = zxid;
     return tree;
   }
+}
+
+function encodeSession(id: SessionId, s: SessionInfo): Uint8Array {
+  return pb.SnapshotRecord.encode({ session: { id: toLong(id), timeoutMs: s.timeoutMs, password: s.password } }).finish();
+}
+
+function encodeNode(n: NodeView): Uint8Array {
+  const s = n.stat;
+  return pb.SnapshotRecord.encode({
+    node: {
+      path: n.path,
+      data: n.data,
+      acl: n.acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } })),
+      stat: {
+        czxid: toLong(s.czxid),
+        mzxid: toLong(s.mzxid),
+        ctime: toLong(BigInt(s.ctime), false),
+        mtime: toLong(BigInt(s.mtime), false),
+        version: s.version,
+        cversion: s.cversion,
+        aversion: s.aversion,
+        ephemeralOwner: toLong(s.ephemeralOwner),
+        pzxid: toLong(s.pzxid),
+      },
+      kind: KIND_TO_PB[n.kind],
+      ttlMs: toLong(BigInt(n.ttlMs), false),
+    },
+  }).finish();
 }
 
 function hex(b: Uint8Array): string {
