@@ -415,7 +415,13 @@ async function recoverLog(
       if (!isLast || scan.error.offset < LOG_HEADER_BYTES) throw new StorageCorruptError(path, scan.error.offset, scan.error.reason);
       log.warn('truncating a torn write at the end of the txn log', { file: path, offset: scan.error.offset, reason: scan.error.reason });
     }
-    for (const r of scan.records) {
+    // Records point into `buf`, the whole preallocated segment (64 MiB by default); the zab
+    // log and the tree keep some of them, so they get views into a copy of the used bytes
+    // only, and the segment's buffer can go once it is scanned.
+    const used = scan.records.length > 0 ? Uint8Array.prototype.slice.call(buf, 0, scan.validBytes) : buf;
+    for (const scanned of scan.records) {
+      const start = scanned.payload.byteOffset - buf.byteOffset;
+      const r = used === buf ? scanned : { ...scanned, payload: used.subarray(start, start + scanned.payload.length) };
       lastSeen = r.zxid;
       if (r.zxid <= snapshotZxid) continue;
       if (!follows(prev, r.zxid)) {
