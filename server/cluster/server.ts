@@ -71,6 +71,8 @@ export interface StartOptions {
 
 /** How often session deadlines are checked. Finer than tickTime so expiry lands close to the timeout. */
 const EXPIRY_CHECK_MS = 50;
+/** Nodes encoded per slice of a snapshot (a few ms each) before other work gets a turn. */
+const SNAPSHOT_SLICE_NODES = 1000;
 /** How long a graceful shutdown waits for requests in flight to be answered. */
 const SHUTDOWN_DRAIN_MS = 5000;
 
@@ -143,24 +145,39 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     snapshotting = true;
     txnsSinceSnapshot = 0;
     nextSnapshotAt = snapThreshold();
-    // Materialized synchronously: the records are a consistent image at exactly this zxid.
-    const zxid = tree.lastZxid;
-    const records = Array.from(tree.snapshotRecords());
+    // The records are the tree at exactly this zxid, materialized a slice at a time between
+    // other work (the tree keeps the old image of whatever changes meanwhile), so a large
+    // tree never stops the server for the whole encoding.
+    const cursor = tree.beginSnapshot();
+    const zxid = cursor.zxid;
     const began = mono();
-    // In the persist order, so it never races a TRUNC or a SNAP from the leader.
-    driver.exclusive(() =>
-      storage
-      .writeSnapshot(zxid, records)
-      .then(() => {
-        metrics.snapshotWritten(mono() - began);
-        lastSnapshot = { zxid, atMs: wall() };
-        log.info('snapshot written', { zxid: formatZxid(zxid), reason, records: records.length, ms: Math.round(mono() - began) });
-      })
-      .catch((e: Error) => failStop(e))
-      .finally(() => {
+    const write = (): void => {
+      const records = cursor.records;
+      // In the persist order, so it never races a TRUNC or a SNAP from the leader.
+      driver.exclusive(() =>
+        storage
+          .writeSnapshot(zxid, records)
+          .then(() => {
+            metrics.snapshotWritten(mono() - began);
+            lastSnapshot = { zxid, atMs: wall() };
+            log.info('snapshot written', { zxid: formatZxid(zxid), reason, records: records.length, ms: Math.round(mono() - began) });
+          })
+          .catch((e: Error) => failStop(e))
+          .finally(() => {
+            snapshotting = false;
+          }),
+      );
+    };
+    const step = (): void => {
+      if (cursor.isCancelled || fatal || closing) {
+        if (!cursor.isCancelled) cursor.cancel();
         snapshotting = false;
-      }),
-    );
+        return;
+      }
+      if (cursor.step(SNAPSHOT_SLICE_NODES)) write();
+      else setImmediate(step);
+    };
+    step();
   };
 
   const pipeline: RequestPipeline = new RequestPipeline(
@@ -202,6 +219,17 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   let firstServing: () => void = () => {};
   const servingOnce = new Promise<void>((resolve) => (firstServing = resolve));
   let startupSnapshotDone = false;
+  let listening = false;
+  /**
+   * Once serving and listening: a snapshot of the replayed tree, so the log it came from can
+   * be purged. It is taken in slices between requests, after the port is open, so start-up
+   * does not wait for it.
+   */
+  const startupSnapshot = (): void => {
+    if (startupSnapshotDone || !listening || !serving) return;
+    startupSnapshotDone = true;
+    if (recovered.records.length > 0 || !recovered.snapshot) setImmediate(() => takeSnapshot('start-up'));
+  };
   const isLeader = (): boolean => mode.mode === 'leader' && driver.zab.canPropose;
   /** sessions seen alive on a learner since the last report to the leader */
   const touched = new Set<SessionId>();
@@ -237,10 +265,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     }
     serving = true;
     grpcHealth('SERVING');
-    if (!startupSnapshotDone) {
-      startupSnapshotDone = true;
-      if (recovered.records.length > 0 || !recovered.snapshot) takeSnapshot('start-up');
-    }
+    startupSnapshot();
     firstServing();
   };
 
@@ -445,6 +470,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     grpc.health.setStatus(WARDEN_SERVICE_NAME, s);
   };
   grpcHealth(serving ? 'SERVING' : 'NOT_SERVING');
+  listening = true;
+  startupSnapshot();
   log.info(ensemble ? 'listening; joining the ensemble' : 'serving', {
     mode: status().mode,
     serverId: ensemble ? serverId : undefined,

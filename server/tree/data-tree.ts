@@ -41,6 +41,8 @@ const NO_CHILDREN: ReadonlySet<string> = new Set();
  */
 class Node implements NodeView {
   private kids: Set<string> | undefined = undefined;
+  /** the SnapshotCursor generation that last emitted this node (0: none) */
+  emittedIn = 0;
 
   constructor(
     readonly path: string,
@@ -133,6 +135,8 @@ export class DataTree {
   /** one array per distinct ACL, shared by the nodes that have it */
   private readonly acls = new Map<string, readonly Acl[]>();
   private zxid: Zxid = 0n;
+  private cursor: SnapshotCursor | undefined = undefined;
+  private snapshotGeneration = 0;
 
   constructor(empty = false) {
     if (empty) return;
@@ -231,6 +235,7 @@ export class DataTree {
         assert(parent !== undefined, `create ${txn.path}: parent exists`);
         assert(!this.nodes.has(txn.path), `create ${txn.path}: node is new`);
         assert(parent.kind !== 'ephemeral', `create ${txn.path}: parent is not ephemeral`);
+        this.touch(parent);
         const owner = txn.kind === 'ephemeral' ? txn.ephemeralOwner : 0n;
         const node = new Node(txn.path, ownBytes(txn.data), this.internAcl(txn.acl), newStat(zxid, timeMs, owner, txn.data.length), txn.kind, txn.ttlMs);
         this.addNode(node);
@@ -251,6 +256,7 @@ export class DataTree {
       case 'setData': {
         const node = this.nodes.get(txn.path);
         assert(node !== undefined, `setData ${txn.path}: node exists`);
+        this.touch(node);
         node.data = ownBytes(txn.data);
         node.stat.version = txn.version;
         node.stat.mzxid = zxid;
@@ -262,6 +268,7 @@ export class DataTree {
       case 'setACL': {
         const node = this.nodes.get(txn.path);
         assert(node !== undefined, `setACL ${txn.path}: node exists`);
+        this.touch(node);
         node.acl = this.internAcl(txn.acl);
         node.stat.aversion = txn.aversion;
         return { type: 'setACL', stat: copyStat(node.stat) };
@@ -316,6 +323,8 @@ export class DataTree {
   private removeNode(node: Node, zxid: Zxid): void {
     const parent = this.nodes.get(parentOf(node.path));
     assert(parent !== undefined, `remove ${node.path}: parent exists`);
+    this.touch(node);
+    this.touch(parent);
     this.nodes.delete(node.path);
     parent.stat.numChildren = parent.removeChild(basename(node.path));
     parent.stat.cversion += 1;
@@ -361,10 +370,30 @@ export class DataTree {
   }
 
   /**
+   * The same records as snapshotRecords() at this zxid, taken a piece at a time
+   * (SnapshotCursor.step) while txns keep applying, so a large tree is snapshotted without
+   * stopping the server. One cursor at a time; a new one, or replaceWith, cancels the last.
+   */
+  beginSnapshot(): SnapshotCursor {
+    this.cursor?.cancel();
+    const cursor = new SnapshotCursor(++this.snapshotGeneration, this.zxid, [...this.sessionTable].map(([id, s]) => encodeSession(id, s)), (path) => this.nodes.get(path), () => {
+      if (this.cursor === cursor) this.cursor = undefined;
+    });
+    this.cursor = cursor;
+    return cursor;
+  }
+
+  /** Called before a node changes: a running snapshot that has not emitted it keeps its image from before. */
+  private touch(node: Node): void {
+    if (this.cursor && node.emittedIn !== this.cursor.generation) this.cursor.keepBefore(node);
+  }
+
+  /**
    * Takes over another tree's whole content (a SNAP from the leader), keeping this object,
    * which the pipeline, prep and watches hold.
    */
   replaceWith(other: DataTree): void {
+    this.cursor?.cancel();
     const copy = <K, V>(to: Map<K, V>, from: Map<K, V>): void => {
       to.clear();
       for (const [k, v] of from) to.set(k, v);
@@ -455,6 +484,84 @@ function encodeNode(n: NodeView): Uint8Array {
       ttlMs: toLong(BigInt(n.ttlMs), false),
     },
   }).finish();
+}
+
+/**
+ * A snapshot of the tree as it was at `zxid`, materialized a piece at a time. Copy on
+ * write: before a txn changes a node this cursor has not emitted yet, the tree hands over
+ * the node's image from before (keepBefore), and the walk uses that image (its data, Stat,
+ * ACL and children) instead of the live node. Nodes created after `zxid` are never reached:
+ * the walk follows only children lists from before. So the records equal what
+ * snapshotRecords() returned at `zxid`, in the same order. Pure; the caller paces step().
+ */
+export class SnapshotCursor {
+  readonly records: Uint8Array[];
+  private readonly stack: string[] = ['/'];
+  private readonly before = new Map<string, NodeView>();
+  private cancelled = false;
+
+  /** @internal created by DataTree.beginSnapshot */
+  constructor(
+    readonly generation: number,
+    readonly zxid: Zxid,
+    sessions: Uint8Array[],
+    private readonly live: (path: string) => Node | undefined,
+    private readonly detach: () => void,
+  ) {
+    this.records = sessions;
+  }
+
+  get isCancelled(): boolean {
+    return this.cancelled;
+  }
+
+  /** Emits up to `maxNodes` more nodes; true when the snapshot is complete. */
+  step(maxNodes: number): boolean {
+    assert(!this.cancelled, 'a cancelled snapshot is not stepped');
+    for (let i = 0; i < maxNodes && this.stack.length > 0; i++) {
+      const path = this.stack.pop()!;
+      const kept = this.before.get(path);
+      let n: NodeView;
+      if (kept) {
+        this.before.delete(path);
+        n = kept;
+      } else {
+        const node = this.live(path);
+        assert(node !== undefined, `snapshot: ${path} exists (or its image was kept)`);
+        node.emittedIn = this.generation;
+        n = node;
+      }
+      this.records.push(encodeNode(n));
+      for (const name of n.children) this.stack.push(joinPath(path, name));
+    }
+    if (this.stack.length > 0) return false;
+    // Images of nodes created after `zxid` and changed again are never reached: drop them.
+    this.before.clear();
+    this.detach();
+    return true;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.before.clear();
+    this.detach();
+  }
+
+  /** @internal the tree is about to change `node`, which this cursor has not emitted */
+  keepBefore(node: Node): void {
+    if (this.before.has(node.path)) return;
+    // Marked as emitted, so later changes do not copy it again; the walk emits the copy.
+    node.emittedIn = this.generation;
+    this.before.set(node.path, {
+      path: node.path,
+      data: node.data,
+      acl: node.acl,
+      stat: copyStat(node.stat),
+      kind: node.kind,
+      ttlMs: node.ttlMs,
+      children: new Set(node.children),
+    });
+  }
 }
 
 function hex(b: Uint8Array): string {
