@@ -7,6 +7,7 @@
 import { BadVersionError, NodeExistsError, NoNodeError, type Client, type PersistentWatch, type Stat } from '../sdk/index.js';
 import { checkSchemaOption, decodeConfig, encodeConfig, InvalidConfigError, type ConfigCheck } from './config-schema.js';
 import { EventHub } from './event-hub.js';
+import { SerialTasks } from './serial-tasks.js';
 import { ensurePath, parentOf } from './paths.js';
 import { checkPath, knownKeys, optionsObject } from './validate.js';
 
@@ -37,9 +38,9 @@ export class ConfigWatch<T> {
   private nodeVersion = -1;
   private error: InvalidConfigError | undefined;
   private readonly hub = new EventHub<ConfigEvent<T>>('config watch');
+  private readonly tasks: SerialTasks;
   private watch: PersistentWatch | undefined;
   private offState: (() => void) | undefined;
-  private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -49,6 +50,7 @@ export class ConfigWatch<T> {
     defaultValue: T | undefined,
   ) {
     this.value = defaultValue;
+    this.tasks = new SerialTasks(`config ${path}`);
   }
 
   /** Starts watching `path` and resolves after the first read. */
@@ -65,7 +67,7 @@ export class ConfigWatch<T> {
     });
     cw.offState = client.on('state', (e) => e.state === 'reconnected' && cw.reload());
     cw.reload();
-    await cw.queue;
+    await cw.tasks.settled();
     return cw;
   }
 
@@ -122,6 +124,7 @@ export class ConfigWatch<T> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.tasks.stop();
     this.offState?.();
     await this.watch?.close();
     this.hub.end();
@@ -129,14 +132,12 @@ export class ConfigWatch<T> {
 
   /** Settles after every reload requested so far. */
   settled(): Promise<void> {
-    return this.queue;
+    return this.tasks.settled();
   }
 
   private reload(): void {
     if (this.closed) return;
-    this.queue = this.queue.then(() => this.read()).catch((e: unknown) => {
-      if (!this.closed) process.emitWarning(`config ${this.path}: ${(e as Error).message}`, 'WardenRecipeWarning');
-    });
+    this.tasks.run(() => this.read());
   }
 
   private async read(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { NoNodeError, type Client, type PersistentWatch, type WatchEvent } from '../sdk/index.js';
 import { EventHub } from './event-hub.js';
+import { SerialTasks } from './serial-tasks.js';
 import { join } from './paths.js';
 import { decodeInstance, type ServiceInstance } from './service-instance.js';
 
@@ -17,25 +18,27 @@ export type ServiceChange<P = unknown> =
 export class ServiceCache<P = unknown> {
   private readonly byId = new Map<string, ServiceInstance<P>>();
   private readonly hub = new EventHub<ServiceChange<P>>('service cache');
+  private readonly tasks: SerialTasks;
   private watch: PersistentWatch | undefined;
   private offState: (() => void) | undefined;
-  private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
   /** @internal use ServiceDiscovery.cache() */
   constructor(
     private readonly client: Client,
     readonly path: string,
-  ) {}
+  ) {
+    this.tasks = new SerialTasks(`service cache ${path}`);
+  }
 
   /** @internal registers the watch, then loads everything. */
   async start(): Promise<void> {
     this.watch = await this.client.addWatch(this.path, 'persistentRecursive', { listener: (e) => this.onEvent(e) });
     this.offState = this.client.on('state', (e) => {
-      if (e.state === 'reconnected') this.enqueue(() => this.reloadAll());
+      if (e.state === 'reconnected') this.tasks.run(() => this.reloadAll());
     });
-    this.enqueue(() => this.reloadAll());
-    await this.queue;
+    this.tasks.run(() => this.reloadAll());
+    await this.tasks.settled();
   }
 
   /** The instances now, sorted by id. */
@@ -55,12 +58,13 @@ export class ServiceCache<P = unknown> {
 
   /** Resolves after every change seen so far has been applied (for tests and tools). */
   settled(): Promise<void> {
-    return this.queue;
+    return this.tasks.settled();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.tasks.stop();
     this.offState?.();
     await this.watch?.close();
     this.hub.end();
@@ -68,19 +72,13 @@ export class ServiceCache<P = unknown> {
 
   private onEvent(e: WatchEvent): void {
     if (this.closed) return;
-    if (e.type === 'Resync') return this.enqueue(() => this.reloadAll());
+    if (e.type === 'Resync') return this.tasks.run(() => this.reloadAll());
     if (e.path === this.path || !e.path.startsWith(`${this.path}/`)) return;
     const id = e.path.slice(this.path.length + 1);
     if (id.includes('/')) return;
-    this.enqueue(() => this.reloadOne(id));
+    this.tasks.run(() => this.reloadOne(id));
   }
 
-  // One change at a time, in event order: each re-reads the present state.
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((err: unknown) => {
-      if (!this.closed) process.emitWarning(`service cache ${this.path}: ${(err as Error).message}`, 'WardenRecipeWarning');
-    });
-  }
 
   private async reloadAll(): Promise<void> {
     let ids: string[];

@@ -6,6 +6,7 @@
  */
 import { NoNodeError, type Client, type PersistentWatch, type Stat, type WatchEvent } from '../sdk/index.js';
 import { EventHub } from './event-hub.js';
+import { SerialTasks } from './serial-tasks.js';
 import { join, parentOf } from './paths.js';
 import { checkPath, knownKeys, optionsObject } from './validate.js';
 
@@ -28,15 +29,17 @@ export type TreeEvent =
 export class TreeCache {
   private readonly nodes = new Map<string, CachedNode>();
   private readonly hub = new EventHub<TreeEvent>('tree cache');
+  private readonly tasks: SerialTasks;
   private watch: PersistentWatch | undefined;
   private offState: (() => void) | undefined;
-  private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
     private readonly client: Client,
     readonly root: string,
-  ) {}
+  ) {
+    this.tasks = new SerialTasks(`tree cache ${root}`);
+  }
 
   /** Starts the watch, loads the subtree, and resolves once the mirror is complete. */
   static async open(client: Client, root: string, opts: Record<string, never> = {}): Promise<TreeCache> {
@@ -44,12 +47,12 @@ export class TreeCache {
     checkPath('TreeCache.open()', 'root', root);
     const t = new TreeCache(client, root);
     t.watch = await client.addWatch(root, 'persistentRecursive', { listener: (e) => t.onEvent(e) });
-    t.offState = client.on('state', (e) => e.state === 'reconnected' && t.enqueue(() => t.reloadAll()));
-    t.enqueue(async () => {
+    t.offState = client.on('state', (e) => e.state === 'reconnected' && t.tasks.run(() => t.reloadAll()));
+    t.tasks.run(async () => {
       await t.reloadAll();
       t.hub.emit({ type: 'initialized' });
     });
-    await t.queue;
+    await t.tasks.settled();
     return t;
   }
 
@@ -82,12 +85,13 @@ export class TreeCache {
 
   /** Resolves after every change seen so far has been applied. */
   settled(): Promise<void> {
-    return this.queue;
+    return this.tasks.settled();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.tasks.stop();
     this.offState?.();
     await this.watch?.close();
     this.hub.end();
@@ -95,16 +99,11 @@ export class TreeCache {
 
   private onEvent(e: WatchEvent): void {
     if (this.closed) return;
-    if (e.type === 'Resync') return this.enqueue(() => this.reloadAll());
-    if (e.type === 'NodeDeleted') return this.enqueue(async () => this.removeTree(e.path));
-    if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') this.enqueue(async () => void (await this.readOne(e.path)));
+    if (e.type === 'Resync') return this.tasks.run(() => this.reloadAll());
+    if (e.type === 'NodeDeleted') return this.tasks.run(async () => this.removeTree(e.path));
+    if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') this.tasks.run(async () => void (await this.readOne(e.path)));
   }
 
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((err: unknown) => {
-      if (!this.closed) process.emitWarning(`tree cache ${this.root}: ${(err as Error).message}`, 'WardenRecipeWarning');
-    });
-  }
 
   private async readOne(path: string): Promise<boolean> {
     try {

@@ -4,7 +4,7 @@
  * released, all-in/all-out, last-known-good and compare-and-set, atomic increments under
  * contention, each item taken once in FIFO order, and a mirror that follows the subtree.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BadVersionError, type Client } from '../../sdk/index.js';
 import { Barrier } from '../../recipes/barrier.js';
 import { ConfigWatch, type ConfigEvent } from '../../recipes/config-watch.js';
@@ -12,24 +12,12 @@ import { DistributedQueue } from '../../recipes/distributed-queue.js';
 import { DoubleBarrier } from '../../recipes/double-barrier.js';
 import { SharedCounter } from '../../recipes/shared-counter.js';
 import { TreeCache, type TreeEvent } from '../../recipes/tree-cache.js';
-import { closeAllClients, deferred, killAllServers, openClient, removeTempDirs, waitFor } from '../support/index.js';
-import { startTarget, TARGETS, type Target } from './recipes-support/targets.js';
+import { deferred, waitFor } from '../support/index.js';
+import { TARGETS, useTarget } from './recipes-support/targets.js';
 
-const toClose: Array<{ close(): Promise<void> }> = [];
 describe.each(TARGETS)('%s', (name) => {
-  let target: Target;
-  beforeAll(async () => {
-    target = await startTarget(name);
-  });
-  afterEach(async () => {
-    for (const x of toClose.splice(0)) await x.close();
-    await closeAllClients();
-  });
-  afterAll(async () => {
-    await killAllServers();
-    removeTempDirs();
-  });
-  const client = (): Promise<Client> => openClient(target.connectString);
+  const fx = useTarget(name);
+  const client = (): Promise<Client> => fx.client();
 
   describe('Barrier', () => {
     it('blocks waiters while set and lets them all pass when removed', async () => {
@@ -85,13 +73,13 @@ describe.each(TARGETS)('%s', (name) => {
     it('follows valid changes, keeps the last good value on an invalid one, and updates by version', async () => {
       const [a, b] = await Promise.all([client(), client()]);
       const cfg = await ConfigWatch.open(a, '/config/limits', { schema, defaultValue: { maxConns: 10 } });
-      toClose.push(cfg);
+      fx.closeLater(cfg);
       expect(cfg.current).toEqual({ maxConns: 10 });
       const events: Array<ConfigEvent<Limits>> = [];
       cfg.on((e) => events.push(e));
 
       const writer = await ConfigWatch.open(b, '/config/limits', { schema });
-      toClose.push(writer);
+      fx.closeLater(writer);
       await writer.update({ maxConns: 20 });
       await waitFor(() => cfg.current?.maxConns === 20, { what: 'first value seen' });
 
@@ -111,7 +99,7 @@ describe.each(TARGETS)('%s', (name) => {
     it('as an async iterable', async () => {
       const a = await client();
       const cfg = await ConfigWatch.open(a, '/config/iter', { schema });
-      toClose.push(cfg);
+      fx.closeLater(cfg);
       const it = cfg.changes();
       await cfg.update({ maxConns: 1 });
       const first = await it.next();
@@ -129,7 +117,7 @@ describe.each(TARGETS)('%s', (name) => {
         for (let i = 0; i < 10; i++) await counter.increment();
       }));
       const counter = new SharedCounter(cs[0]!, '/counters/c1');
-      toClose.push(counter);
+      fx.closeLater(counter);
       const { value, version } = await counter.get();
       expect(value).toBe(30);
       expect(await counter.trySet(100, version)).toBe(true);
@@ -170,7 +158,7 @@ describe.each(TARGETS)('%s', (name) => {
       await b.create('/tree', 'root');
       await b.create('/tree/x', '1');
       const tree = await TreeCache.open(a, '/tree');
-      toClose.push(tree);
+      fx.closeLater(tree);
       expect(tree.paths()).toEqual(['/tree', '/tree/x']);
       const events: TreeEvent[] = [];
       const removedY = deferred<void>();

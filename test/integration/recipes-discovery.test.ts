@@ -5,7 +5,7 @@
  * record after a session expiry, including one that hits during registration.
  */
 import { createServer, type Server } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../sdk/index.js';
 import { roundRobin } from '../../recipes/provider-strategy.js';
 import type { ServiceChange } from '../../recipes/service-cache.js';
@@ -14,24 +14,12 @@ import { ServiceRegistry } from '../../recipes/service-registry.js';
 import type { ServiceInstance } from '../../recipes/service-instance.js';
 import { tcpCheck } from '../../recipes/health-check.js';
 import { expireSession } from '../../recipes/testing.js';
-import { closeAllClients, killAllServers, openClient, removeTempDirs, waitFor } from '../support/index.js';
-import { startTarget, TARGETS, type Target } from './recipes-support/targets.js';
+import { waitFor } from '../support/index.js';
+import { TARGETS, useTarget } from './recipes-support/targets.js';
 
-const toClose: Array<{ close(): Promise<void> }> = [];
 describe.each(TARGETS)('%s', (name) => {
-  let target: Target;
-  beforeAll(async () => {
-    target = await startTarget(name);
-  });
-  afterEach(async () => {
-    for (const x of toClose.splice(0).reverse()) await x.close();
-    await closeAllClients();
-  });
-  afterAll(async () => {
-    await killAllServers();
-    removeTempDirs();
-  });
-  const client = (): Promise<Client> => openClient(target.connectString);
+  const fx = useTarget(name);
+  const client = (): Promise<Client> => fx.client();
 
   describe('registry and listing', () => {
     it('registers ephemeral JSON records that list back and vanish with the session', async () => {
@@ -67,7 +55,7 @@ describe.each(TARGETS)('%s', (name) => {
       const reg = new ServiceRegistry(p, { basePath: '/svc2' });
       await reg.register({ name: 'db', id: 'db-1', address: 'h1' });
       const cache = await new ServiceDiscovery(c, { basePath: '/svc2' }).cache('db');
-      toClose.push(cache);
+      fx.closeLater(cache);
       expect(cache.instances().map((i) => i.id)).toEqual(['db-1']);
       const seen: string[] = [];
       const iter = cache.changes();
@@ -97,7 +85,7 @@ describe.each(TARGETS)('%s', (name) => {
         await reg.register({ name: 'web', id: 'w2', address: '127.0.0.1', port: livePort });
         const d = new ServiceDiscovery(c, { basePath: '/svc3' });
         const provider = await d.provider('web', { strategy: roundRobin<ServiceInstance>(), downErrorThreshold: 2, downCooldownMs: 60_000 });
-        toClose.push(provider);
+        fx.closeLater(provider);
         expect([1, 2, 3].map(() => provider.getInstance()!.id)).toEqual(['w1', 'w2', 'w1']);
         const w2 = provider.getAllInstances().find((i) => i.id === 'w2')!;
         provider.noteError(w2);
@@ -112,7 +100,7 @@ describe.each(TARGETS)('%s', (name) => {
         await new Promise<void>((resolve) => closed.close(() => resolve()));
         await reg.register({ name: 'web', id: 'w3', address: '127.0.0.1', port: deadPort });
         const checked = await d.provider('web', { healthCheck: tcpCheck(), healthCheckIntervalMs: 60_000 });
-        toClose.push(checked);
+        fx.closeLater(checked);
         expect(checked.getAllInstances().map((i) => i.id)).toEqual(['w1', 'w2']);
       } finally {
         await new Promise<void>((resolve) => listening.close(() => resolve()));
@@ -129,14 +117,14 @@ describe.each(TARGETS)('%s', (name) => {
         made.push(c);
         return c;
       }, { basePath: '/svc4' });
-      toClose.push(reg);
+      fx.closeLater(reg);
       await reg.register({ name: 'api', id: 'a1', address: 'h', payload: { v: 1 } });
       const first = made[0]!;
       await reg.update({ name: 'api', id: 'a1', address: 'h', payload: { v: 2 } });
 
       // expiry during a registration: register a second instance and expire at once
       const registering = reg.register({ name: 'api', id: 'a2', address: 'h', payload: { v: 1 } });
-      await expireSession(first, target.connectString);
+      await expireSession(first, fx.target.connectString);
       await registering;
       const d = new ServiceDiscovery(observer, { basePath: '/svc4' });
       await waitFor(async () => (await d.list('api')).length === 2, { what: 'both instances back' });

@@ -3,29 +3,17 @@
  * arrival order, tokens that grow with each leader, resign and close hand over, the
  * selector requeues after its function returns, and the observer follows the leader.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../sdk/index.js';
 import { LeaderLatch } from '../../recipes/leader-latch.js';
 import { currentLeader, observeLeader, participants } from '../../recipes/leader-observer.js';
 import { LeaderSelector } from '../../recipes/leader-selector.js';
-import { closeAllClients, deferred, killAllServers, openClient, removeTempDirs, waitFor } from '../support/index.js';
-import { startTarget, TARGETS, type Target } from './recipes-support/targets.js';
+import { deferred, waitFor } from '../support/index.js';
+import { TARGETS, useTarget } from './recipes-support/targets.js';
 
-const toClose: Array<{ close(): Promise<void> }> = [];
 describe.each(TARGETS)('%s', (name) => {
-  let target: Target;
-  beforeAll(async () => {
-    target = await startTarget(name);
-  });
-  afterEach(async () => {
-    for (const x of toClose.splice(0)) await x.close();
-    await closeAllClients();
-  });
-  afterAll(async () => {
-    await killAllServers();
-    removeTempDirs();
-  });
-  const client = (): Promise<Client> => openClient(target.connectString);
+  const fx = useTarget(name);
+  const client = (): Promise<Client> => fx.client();
 
   describe('LeaderLatch', () => {
     it('elects the first candidate, then hands over in order on close and on resign', async () => {
@@ -34,7 +22,7 @@ describe.each(TARGETS)('%s', (name) => {
       const la = new LeaderLatch(a, path, { id: 'a' });
       const lb = new LeaderLatch(b, path, { id: 'b' });
       const lc = new LeaderLatch(c, path, { id: 'c' });
-      toClose.push(la, lb, lc);
+      fx.closeLater(la, lb, lc);
       await la.start();
       const leadA = await la.awaitLeadership({ timeoutMs: 10_000 });
       await lb.start();
@@ -59,7 +47,7 @@ describe.each(TARGETS)('%s', (name) => {
       const [a, b] = await Promise.all([client(), client()]);
       const la = new LeaderLatch(a, path, { id: 'a' });
       const lb = new LeaderLatch(b, path, { id: 'b' });
-      toClose.push(la, lb);
+      fx.closeLater(la, lb);
       const events: string[] = [];
       const becameLeader = deferred<void>();
       lb.on((e) => {
@@ -82,7 +70,7 @@ describe.each(TARGETS)('%s', (name) => {
       const [a, b] = await Promise.all([client(), client()]);
       const la = new LeaderLatch(a, path);
       const lb = new LeaderLatch(b, path);
-      toClose.push(la, lb);
+      fx.closeLater(la, lb);
       await la.start();
       await la.awaitLeadership();
       await lb.start();
@@ -102,9 +90,10 @@ describe.each(TARGETS)('%s', (name) => {
       const runs: string[] = [];
       const tokens: bigint[] = [];
       const enough = deferred<void>();
+      const selectors: LeaderSelector[] = [];
       const make = (c: Client, id: string): LeaderSelector => {
         const s = new LeaderSelector(c, path, { id });
-        toClose.push(s);
+        selectors.push(s);
         void s.run((leadership) => {
           runs.push(id);
           tokens.push(leadership.token);
@@ -115,7 +104,7 @@ describe.each(TARGETS)('%s', (name) => {
       make(a, 'a');
       make(b, 'b');
       await enough.promise;
-      await Promise.all(toClose.splice(0).map((x) => x.close()));
+      await Promise.all(selectors.map((x) => x.close()));
       // requeued at the back each time: the two take turns
       for (let i = 1; i < 4; i++) expect(runs[i]).not.toBe(runs[i - 1]);
       // each leadership has a larger token than the one before
@@ -129,7 +118,7 @@ describe.each(TARGETS)('%s', (name) => {
       const [a, b, o] = await Promise.all([client(), client(), client()]);
       const la = new LeaderLatch(a, path, { id: 'a' });
       const lb = new LeaderLatch(b, path, { id: 'b' });
-      toClose.push(la, lb);
+      fx.closeLater(la, lb);
       await la.start();
       await la.awaitLeadership();
       await lb.start();

@@ -3,26 +3,18 @@
  * exclusion, arrival order, reentrancy, tryAcquire, timeouts that leave nothing behind,
  * fencing tokens that grow, and each waiter watching only its predecessor.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../sdk/index.js';
 import { Mutex } from '../../recipes/lock.js';
 import { ReadWriteLock } from '../../recipes/read-write-lock.js';
 import { Semaphore } from '../../recipes/semaphore.js';
-import { closeAllClients, killAllServers, openClient, removeTempDirs, waitFor } from '../support/index.js';
-import { startTarget, TARGETS, type Target } from './recipes-support/targets.js';
+import { waitFor } from '../support/index.js';
+import { TARGETS, useTarget } from './recipes-support/targets.js';
 
 describe.each(TARGETS)('%s', (name) => {
-  let target: Target;
-  beforeAll(async () => {
-    target = await startTarget(name);
-  });
-  afterEach(closeAllClients);
-  afterAll(async () => {
-    await killAllServers();
-    removeTempDirs();
-  });
+  const fx = useTarget(name);
 
-  const client = (): Promise<Client> => openClient(target.connectString);
+  const client = (): Promise<Client> => fx.client();
   let n = 0;
   const fresh = (): string => `/locks/t${++n}`;
 

@@ -1,16 +1,18 @@
 /**
- * Goal: the users' testing helper (warden/testing) starts a throwaway server, kills and
- * restarts it on the same data, and expires a client's session (its ephemerals vanish).
+ * Goal: the users' testing helper (warden/testing) starts a throwaway server or a 3-server
+ * ensemble, kills and restarts members on the same data, and expires a client's session
+ * (its ephemerals vanish).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../sdk/index.js';
 import { expireSession, startTestEnsemble, type TestEnsemble } from '../../recipes/testing.js';
 
 let ensemble: TestEnsemble | undefined;
 const clients: Client[] = [];
-afterAll(async () => {
-  for (const c of clients) await c.close({ timeoutMs: 1000 }).catch(() => undefined);
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close({ timeoutMs: 1000 }).catch(() => undefined);
   await ensemble?.close();
+  ensemble = undefined;
 });
 
 describe('startTestEnsemble (size 1)', () => {
@@ -35,5 +37,26 @@ describe('startTestEnsemble (size 1)', () => {
   it('validates its options', async () => {
     await expect(startTestEnsemble({ size: 2 as never })).rejects.toThrow(/`size`/);
     await expect(startTestEnsemble({ sizes: 1 } as never)).rejects.toThrow(/unknown option `sizes`/);
+  });
+});
+
+describe('startTestEnsemble (size 3)', () => {
+  it('keeps serving with one member killed, and the member comes back', async () => {
+    ensemble = await startTestEnsemble({ size: 3 });
+    expect(ensemble.servers.map((s) => s.id)).toEqual([1, 2, 3]);
+    const a = await connect({ servers: ensemble.connectString, sessionTimeoutMs: 4000 });
+    clients.push(a);
+    await a.create('/replicated', 'v1');
+    const victim = ensemble.servers.find((s) => s.address === a.server)!;
+    await victim.kill();
+    expect(victim.running).toBe(false);
+    await a.setData('/replicated', 'v2', { timeoutMs: 20_000 });
+    await victim.start();
+    const direct = await connect({ servers: victim.address, sessionTimeoutMs: 4000 });
+    clients.push(direct);
+    await direct.sync('/');
+    expect((await direct.getData('/replicated')).data.toString()).toBe('v2');
+    await expireSession(a, ensemble.connectString);
+    expect(a.state).toBe('expired');
   });
 });

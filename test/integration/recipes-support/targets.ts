@@ -2,7 +2,9 @@
  * The servers recipe tests run against: a standalone server and a 3-server ensemble, with
  * one shape so each test file runs the same cases on both (`describe.each(TARGETS)`).
  */
-import { ServerProcess, startEnsemble, startStandalone } from '../../support/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { Client, ConnectOptions } from '../../../sdk/index.js';
+import { closeAllClients, killAllServers, openClient, removeTempDirs, ServerProcess, startEnsemble, startStandalone } from '../../support/index.js';
 
 export interface Target {
   connectString: string;
@@ -33,5 +35,42 @@ export async function startTarget(name: TargetName): Promise<Target> {
       return ens.member(m.id);
     },
     replicated: true,
+  };
+}
+
+/** What a recipe test file needs from its target, with the usual set-up and clean-up. */
+export interface TargetFixture {
+  readonly target: Target;
+  /** A new client of the target (closed after each test). */
+  client(opts?: Partial<ConnectOptions>): Promise<Client>;
+  /** Closed after the current test, before the clients, in the order given. */
+  closeLater(...xs: Array<{ close(): Promise<void> }>): void;
+}
+
+/**
+ * Starts `name` before the tests of the enclosing describe, closes recipes and clients
+ * after each test, kills the servers and removes the temp dirs after all.
+ */
+export function useTarget(name: TargetName): TargetFixture {
+  let target: Target | undefined;
+  const toClose: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    target = await startTarget(name);
+  });
+  afterEach(async () => {
+    for (const x of toClose.splice(0)) await x.close();
+    await closeAllClients();
+  });
+  afterAll(async () => {
+    await killAllServers();
+    removeTempDirs();
+  });
+  return {
+    get target() {
+      if (!target) throw new Error('the target is not started yet');
+      return target;
+    },
+    client: (opts = {}) => openClient(target!.connectString, opts),
+    closeLater: (...xs) => void toClose.push(...xs),
   };
 }
