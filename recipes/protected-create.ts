@@ -12,10 +12,10 @@
  *   extras are deleted: exactly one survives.
  */
 import { randomUUID } from 'node:crypto';
-import { NoNodeError, WardenError, type Client, type CreateMode, type Data, type Stat } from '../sdk/index.js';
+import { isRetryable, NoNodeError, WardenError, type Client, type CreateMode, type Data, type Stat } from '../sdk/index.js';
 import { ensurePath, join } from './paths.js';
 import { childrenWithId, parseNodeName, protectedName } from './sequential-nodes.js';
-import { raceSignal } from './waiting.js';
+import { delay, raceSignal } from './waiting.js';
 
 export interface ProtectedNode {
   /** Full path of the created (or adopted) node. */
@@ -70,6 +70,11 @@ async function createUntilKnown(client: Client, parent: string, name: string, op
     } catch (e) {
       if (e instanceof NoNodeError && attempt < PROTECTED_TRIES) {
         await ensurePath(client, parent, { containers: opts.containers ?? true });
+        continue;
+      }
+      if (isRetryable(e) && attempt < PROTECTED_TRIES) {
+        // Refused before it took effect (a member not serving yet, throttling): try again.
+        await delay(Math.min(1000, 50 * 2 ** attempt));
         continue;
       }
       if (!(e instanceof WardenError && e.outcomeUnknown) || attempt >= PROTECTED_TRIES) throw e;

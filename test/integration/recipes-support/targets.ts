@@ -3,8 +3,8 @@
  * one shape so each test file runs the same cases on both (`describe.each(TARGETS)`).
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { Client, ConnectOptions } from '../../../sdk/index.js';
-import { closeAllClients, killAllServers, openClient, removeTempDirs, ServerProcess, startEnsemble, startStandalone } from '../../support/index.js';
+import { connect, type Client, type ConnectOptions } from '../../../sdk/index.js';
+import { closeAllClients, killAllServers, openClient, removeTempDirs, ServerProcess, startEnsemble, startStandalone, waitFor } from '../../support/index.js';
 
 export interface Target {
   connectString: string;
@@ -26,6 +26,19 @@ export async function startTarget(name: TargetName): Promise<Target> {
   }
   const ens = await startEnsemble({ voters: 3 });
   const procs = ens.members.map((m) => ens.member(m.id));
+  // Listening is not serving yet: wait until a write goes through every member.
+  for (const m of ens.members) {
+    const address = `${m.host}:${m.clientPort}`;
+    await waitFor(async () => {
+      const c = await connect({ servers: address, sessionTimeoutMs: 4000, connectTimeoutMs: 2000 });
+      try {
+        await c.create(`/probe-${m.id}`, null, { mode: 'ephemeral' });
+        return true;
+      } finally {
+        await c.close({ timeoutMs: 1000 }).catch(() => undefined);
+      }
+    }, { what: `member ${m.id} serves writes`, timeoutMs: 30_000 });
+  }
   return {
     connectString: ens.connectString,
     processes: () => procs,
