@@ -59,16 +59,36 @@ function recordCrc(zxidBytes: Buffer, payload: Uint8Array): number {
   return crc32(payload, crc32(zxidBytes));
 }
 
-export function encodeRecord(zxid: bigint, payload: Uint8Array): Buffer {
+function checkPayload(payload: Uint8Array): void {
   if (payload.length === 0 || payload.length > RECORD_PAYLOAD_MAX) {
     throw new RangeError(`log record payload must be 1..${RECORD_PAYLOAD_MAX} bytes, got ${payload.length}`);
   }
-  const b = Buffer.alloc(RECORD_HEADER_BYTES + payload.length);
-  b.writeBigUInt64BE(zxid, 8);
-  b.writeUInt32BE(payload.length, 0);
-  b.writeUInt32BE(recordCrc(b.subarray(8, 16), payload), 4);
-  b.set(payload, RECORD_HEADER_BYTES);
+}
+
+export function encodeRecord(zxid: bigint, payload: Uint8Array): Buffer {
+  checkPayload(payload);
+  const b = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
+  encodeRecordAt(b, 0, zxid, payload);
   return b;
+}
+
+/** Bytes that `records` take in the log. Throws RangeError on a payload the log cannot hold. */
+export function encodedRecordsBytes(records: readonly { payload: Uint8Array }[]): number {
+  let n = 0;
+  for (const r of records) {
+    checkPayload(r.payload);
+    n += RECORD_HEADER_BYTES + r.payload.length;
+  }
+  return n;
+}
+
+/** Writes one record at `offset` of `b` (which must have room); returns the offset after it. */
+export function encodeRecordAt(b: Buffer, offset: number, zxid: bigint, payload: Uint8Array): number {
+  b.writeUInt32BE(payload.length, offset);
+  b.writeBigUInt64BE(zxid, offset + 8);
+  b.writeUInt32BE(recordCrc(b.subarray(offset + 8, offset + 16), payload), offset + 4);
+  b.set(payload, offset + RECORD_HEADER_BYTES);
+  return offset + RECORD_HEADER_BYTES + payload.length;
 }
 
 /** Tries to read one record at `offset`; undefined when it is not a whole, valid record. */

@@ -24,10 +24,12 @@ import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 
 import { open, readdir, readFile, rename, rm, mkdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { assert } from '../base/assert.js';
 import { counterOf, epochOf } from '../base/zxid.js';
 import type { Logger } from '../base/log.js';
 import {
-  encodeRecord,
+  encodedRecordsBytes,
+  encodeRecordAt,
   encodeSegmentHeader,
   findValidRecordAfter,
   LOG_HEADER_BYTES,
@@ -85,7 +87,9 @@ interface Segment {
 }
 
 interface PendingAppend {
-  buf: Buffer;
+  /** checked: each follows the one before, payload sizes fit */
+  entries: readonly LogRecord[];
+  bytes: number;
   records: number;
   lastZxid: bigint;
   resolve: () => void;
@@ -161,21 +165,22 @@ export class Storage {
     if (records.length === 0) return Promise.resolve();
     // Check the whole call before changing anything: a refused call must leave no trace, and
     // a record that does not follow the one before would make the log unrecoverable later.
-    const parts: Buffer[] = [];
     let prev = this.lastZxid;
+    let bytes: number;
     for (const r of records) {
       if (!follows(prev, r.zxid)) return Promise.reject(new RangeError(`zxid 0x${r.zxid.toString(16)} does not follow 0x${prev.toString(16)}`));
-      try {
-        parts.push(encodeRecord(r.zxid, r.payload));
-      } catch (e) {
-        return Promise.reject(e as Error);
-      }
       prev = r.zxid;
+    }
+    try {
+      bytes = encodedRecordsBytes(records);
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
     this.lastZxid = prev;
     this.appendedRecords += records.length;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ buf: parts.length === 1 ? parts[0]! : Buffer.concat(parts), records: records.length, lastZxid: records.at(-1)!.zxid, resolve, reject });
+      // Encoded when the batch is written: one buffer and one write for the whole batch.
+      this.queue.push({ entries: records, bytes, records: records.length, lastZxid: records.at(-1)!.zxid, resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
   }
@@ -200,8 +205,13 @@ export class Storage {
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
-    const buf = batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((p) => p.buf));
-    const firstZxid = buf.readBigUInt64BE(8);
+    let size = 0;
+    for (const p of batch) size += p.bytes;
+    const buf = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const p of batch) for (const r of p.entries) at = encodeRecordAt(buf, at, r.zxid, r.payload);
+    assert(at === size, `batch encoded to ${at} of ${size} bytes`);
+    const firstZxid = batch[0]!.entries[0]!.zxid;
     if (!this.fd || this.rollPending || this.writeOffset >= this.opts.segmentBytesMax) {
       await this.startSegment(firstZxid);
     }
