@@ -2,7 +2,7 @@
  * What an acquisition gives back: the fencing token, the "lost" signal and release().
  * One class for mutexes, read and write locks, semaphore leases and leaderships.
  */
-import type { Client } from '../sdk/index.js';
+import type { Client, MultiOp } from '../sdk/index.js';
 import type { FencingToken } from './fencing.js';
 import type { LostReason } from './lease-state.js';
 import { HolderLease } from './lost-signal.js';
@@ -54,6 +54,18 @@ export class LockHandle {
   /** Throws the LockLostError unless surely held: call right before touching the resource. */
   assertHeld(): void {
     if (!this.check()) throw this.signal.reason;
+  }
+
+  /**
+   * Fencing for data kept in Warden itself: `ops` prefixed with a check that the holder
+   * node still exists unchanged, for `client.multi`. If the lock was lost (node deleted by
+   * an expiry or a release), the whole multi fails with NoNodeError and nothing is written.
+   * @example
+   * await client.multi(lock.fence([{ op: 'setData', path: '/orders/next', data: '42' }]));
+   */
+  fence(ops: readonly MultiOp[]): MultiOp[] {
+    if (!Array.isArray(ops)) throw new TypeError('LockHandle.fence(): `ops` must be an array of multi ops');
+    return [{ op: 'check', path: this.path, version: 0 }, ...ops];
   }
 
   /** Why it was lost (undefined while held). */

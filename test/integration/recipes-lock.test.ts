@@ -85,6 +85,19 @@ describe.each(TARGETS)('%s', (name) => {
       await (await next).release();
     });
 
+    it('fence() makes a write to Warden depend on still holding the lock', async () => {
+      const path = fresh();
+      const a = await client();
+      const data = `/fenced-data-${n}`;
+      await a.create(data, 'v0');
+      const lock = await new Mutex(a, path).acquire();
+      await a.multi(lock.fence([{ op: 'setData', path: data, data: 'v1' }]));
+      await a.delete(lock.path); // the lock node is gone (as after an expiry)
+      await expect(a.multi(lock.fence([{ op: 'setData', path: data, data: 'v2' }]))).rejects.toMatchObject({ code: 'NONODE' });
+      expect((await a.getData(data)).data.toString()).toBe('v1');
+      await lock.release();
+    });
+
     it('validates its options with a TypeError naming them', async () => {
       const a = await client();
       expect(() => new Mutex(a, 'relative')).toThrow(/`path`/);
