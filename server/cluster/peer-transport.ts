@@ -14,6 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import type { Logger } from '../base/log.js';
 import type { ServerId } from '../zab/types.js';
 import { decodePeerFrame, encodePeerFrame, PeerFrameError, type PeerBody } from './peer-codec.js';
@@ -34,6 +35,11 @@ export interface PeerTransportOptions {
   frameBytesMax: number;
   /** frames queued to one peer while its connection is not up */
   queueFramesMax: number;
+  /**
+   * Mutual TLS on peer links (sslQuorum): both sides present a certificate the CA signed.
+   * Members are identified by the CA, not by host name (peers are often addressed by IP).
+   */
+  tls?: { cert: Buffer; key: Buffer; ca: Buffer };
   onFrame(from: ServerId, body: PeerBody): void;
   onPeerDown(id: ServerId): void;
 }
@@ -61,9 +67,14 @@ export class PeerTransport {
 
   static start(opts: PeerTransportOptions): Promise<PeerTransport> {
     return new Promise((resolve, reject) => {
-      const server = createServer();
+      const server = opts.tls ? createTlsServer({ ...opts.tls, requestCert: true, rejectUnauthorized: true }) : createServer();
       const t = new PeerTransport(opts, server);
-      server.on('connection', (s) => t.accept(s));
+      if (opts.tls) {
+        server.on('secureConnection', (s: Socket) => t.accept(s));
+        server.on('tlsClientError', (e: Error, s: Socket) => opts.log.warn('refused a peer connection: TLS handshake failed', { from: s.remoteAddress, error: e.message }));
+      } else {
+        server.on('connection', (s) => t.accept(s));
+      }
       server.once('error', reject);
       server.listen(opts.listenPort, opts.listenHost, () => {
         server.off('error', reject);
@@ -116,10 +127,11 @@ export class PeerTransport {
       return;
     }
     o.lastAttempt = now;
-    const s = createConnection({ host: peer.host, port: peer.port });
+    const tls = this.opts.tls;
+    const s = tls ? tlsConnect({ host: peer.host, port: peer.port, ...tls, checkServerIdentity: () => undefined }) : createConnection({ host: peer.host, port: peer.port });
     o.socket = s;
     s.setNoDelay(true);
-    s.on('connect', () => {
+    s.on(tls ? 'secureConnect' : 'connect', () => {
       if (o.socket !== s) return;
       o.connected = true;
       const hello = encodePeerFrame({ kind: 'hello', id: this.opts.myId });

@@ -42,7 +42,7 @@ import type { ServerView } from '../admin/server-view.js';
 import { NULL_SERVER_METRICS, type ServerMetrics } from '../base/server-metrics.js';
 import { ConnectionStats } from '../rpc/connection-stats.js';
 import { describeServer, fsyncObserver } from './server-view.js';
-import { loadTlsMaterial } from '../config/tls-material.js';
+import { loadQuorumTlsMaterial, loadTlsMaterial } from '../config/tls-material.js';
 import { readEpoch } from '../storage/epoch-file.js';
 import type { Effect, Entry, Member, Snapshot } from '../zab/types.js';
 import { PeerTransport } from './peer-transport.js';
@@ -81,6 +81,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   const metrics = opts.metrics ?? NULL_SERVER_METRICS;
   // Certificates are checked before anything is opened: a bad one stops start-up cleanly.
   const tls = loadTlsMaterial(config);
+  const quorumTls = loadQuorumTlsMaterial(config);
   const { storage, recovered } = await Storage.open(
     {
       dataDir: config.dataDir,
@@ -344,6 +345,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
         log,
         frameBytesMax: config.limits.peerFrameBytesMax,
         queueFramesMax: config.limits.peerQueueFramesMax,
+        tls: quorumTls,
         onFrame: onPeerFrame,
         onPeerDown: (id) => {
           if (!fatal && !closing) driver.peerDown(id);
@@ -480,6 +482,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     secureClient: grpc.securePort === undefined ? undefined : `${config.secureClientPortAddress ?? config.clientPortAddress}:${grpc.securePort}`,
     tlsCert: tls ? `${tls.subject} until ${tls.notAfter}` : undefined,
     clientAuth: tls?.clientAuth,
+    peerTls: ensemble ? (quorumTls ? 'mutual' : 'off') : undefined,
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     config: config.configFile ?? '(defaults)',

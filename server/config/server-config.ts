@@ -57,6 +57,8 @@ export interface ServerConfig {
   secureClientPort?: number;
   secureClientPortAddress?: string;
   tls?: TlsFiles;
+  /** mutual TLS on peer links (ZooKeeper: sslQuorum=true with ssl.quorum.* files) */
+  quorumTls?: { certFile: string; keyFile: string; caFile: string };
   superDigest?: string;
   extendedTypesEnabled: boolean;
   containerCheckIntervalMs: number;
@@ -120,6 +122,8 @@ interface Draft extends Omit<ServerConfig, 'dataLogDir' | 'minSessionTimeoutMs' 
   maxSessionTimeoutMs?: number;
   peerTypeObserver?: boolean;
   adminEnabled?: boolean;
+  sslQuorum?: boolean;
+  quorumFiles?: Partial<NonNullable<ServerConfig['quorumTls']>>;
 }
 
 function int(value: string, fail: (p: string) => never, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -180,6 +184,18 @@ const SETTERS: Record<string, Setter> = {
   'ssl.trustStore.location': (c, v, f) => (tls(c).caFile = v.length > 0 ? v : f('must not be empty')),
   'ssl.keyStore.type': (_c, v, f) => (v.toUpperCase() === 'PEM' ? undefined : f(`Warden reads PEM files only, not ${v}`)),
   'ssl.trustStore.type': (_c, v, f) => (v.toUpperCase() === 'PEM' ? undefined : f(`Warden reads PEM files only, not ${v}`)),
+  sslQuorum: (c, v, f) => (c.sslQuorum = bool(v, f)),
+  'ssl.quorum.certFile': (c, v, f) => (qtls(c).certFile = v.length > 0 ? v : f('must not be empty')),
+  'ssl.quorum.keyFile': (c, v, f) => (qtls(c).keyFile = v.length > 0 ? v : f('must not be empty')),
+  'ssl.quorum.caFile': (c, v, f) => (qtls(c).caFile = v.length > 0 ? v : f('must not be empty')),
+  'ssl.quorum.keyStore.location': (c, v, f) => {
+    if (v.length === 0) f('must not be empty');
+    qtls(c).certFile = v;
+    qtls(c).keyFile = v;
+  },
+  'ssl.quorum.trustStore.location': (c, v, f) => (qtls(c).caFile = v.length > 0 ? v : f('must not be empty')),
+  'ssl.quorum.keyStore.type': (_c, v, f) => (v.toUpperCase() === 'PEM' ? undefined : f(`Warden reads PEM files only, not ${v}`)),
+  'ssl.quorum.trustStore.type': (_c, v, f) => (v.toUpperCase() === 'PEM' ? undefined : f(`Warden reads PEM files only, not ${v}`)),
   'ssl.clientAuth': (c, v, f) => {
     const m = v.toLowerCase();
     if (m === 'want') f('want (an optional client certificate) is not supported; use none or need');
@@ -195,6 +211,10 @@ const SETTERS: Record<string, Setter> = {
   watchHistorySize: (c, v, f) => (c.limits.watchHistoryMax = int(v, f, 0)),
   peerType: (c, v, f) => (c.peerTypeObserver = v === 'observer' ? true : v === 'participant' ? false : f('expected observer or participant')),
 };
+
+function qtls(c: Draft): Partial<NonNullable<ServerConfig['quorumTls']>> {
+  return (c.quorumFiles ??= {});
+}
 
 function tls(c: Draft): TlsFiles {
   return (c.tls ??= { clientAuth: 'none' });
@@ -351,9 +371,19 @@ function finish(
     throw new ConfigError(file, 0, 'ssl.clientAuth', 'need requires ssl.caFile (the CA client certificates must chain to)');
   }
   const tlsFiles = cfg.tls ? { ...cfg.tls, ...resolved(cfg.tls) } : undefined;
-  const out: ServerConfig = { ...cfg, dataDir, dataLogDir, minSessionTimeoutMs, maxSessionTimeoutMs, adminPort, logDir, tls: tlsFiles };
+  let quorumTls: ServerConfig['quorumTls'];
+  if (cfg.sslQuorum) {
+    const q = cfg.quorumFiles ?? {};
+    if (!q.certFile || !q.keyFile || !q.caFile) {
+      throw new ConfigError(file, 0, 'sslQuorum', 'needs ssl.quorum.certFile, ssl.quorum.keyFile and ssl.quorum.caFile (PEM; every member presents a certificate the CA signed)');
+    }
+    quorumTls = { certFile: resolve(q.certFile), keyFile: resolve(q.keyFile), caFile: resolve(q.caFile) };
+  }
+  const out: ServerConfig = { ...cfg, dataDir, dataLogDir, minSessionTimeoutMs, maxSessionTimeoutMs, adminPort, logDir, tls: tlsFiles, quorumTls };
   delete (out as Draft).peerTypeObserver;
   delete (out as Draft).adminEnabled;
+  delete (out as Draft).sslQuorum;
+  delete (out as Draft).quorumFiles;
   if (cfg.servers.length > 0) {
     const voters = cfg.servers.filter((s) => !s.observer);
     if (voters.length === 0) throw new ConfigError(file, 0, 'server.N', 'an ensemble needs at least one participant');

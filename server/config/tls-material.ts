@@ -40,29 +40,68 @@ function certificates(configFile: string, key: string, path: string, pem: Buffer
   });
 }
 
-/** Undefined when no TLS port is configured. Throws ConfigError naming the key and file. */
-export function loadTlsMaterial(config: ServerConfig, nowMs = Date.now()): TlsMaterial | undefined {
-  const t = config.tls;
-  if (config.secureClientPort === undefined || !t?.certFile || !t.keyFile) return undefined;
-  const file = config.configFile ?? '(defaults)';
-  const certPem = read(file, 'ssl.certFile', t.certFile);
-  const keyPem = read(file, 'ssl.keyFile', t.keyFile);
-  const [leaf] = certificates(file, 'ssl.certFile', t.certFile, certPem);
+interface PemFiles {
+  cert: [key: string, path: string];
+  key: [key: string, path: string];
+  ca?: [key: string, path: string];
+  /** used as both a server and a client certificate (peer links) */
+  bothEnds?: boolean;
+}
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/** Reads and cross-checks one certificate, its key and an optional CA bundle. */
+function loadPem(file: string, f: PemFiles, nowMs: number): { cert: Buffer; key: Buffer; ca?: Buffer; subject: string; notAfter: string } {
+  const [certKey, certPath] = f.cert;
+  const [keyKey, keyPath] = f.key;
+  const certPem = read(file, certKey, certPath);
+  const keyPem = read(file, keyKey, keyPath);
+  const [leaf] = certificates(file, certKey, certPath, certPem);
   let key: KeyObject;
   try {
     key = createPrivateKey(keyPem);
   } catch (e) {
-    throw new ConfigError(file, 0, 'ssl.keyFile', `${t.keyFile}: not a readable PEM private key (encrypted keys are not supported): ${(e as Error).message}`);
+    throw new ConfigError(file, 0, keyKey, `${keyPath}: not a readable PEM private key (encrypted keys are not supported): ${(e as Error).message}`);
   }
   if (!leaf!.checkPrivateKey(key)) {
-    throw new ConfigError(file, 0, 'ssl.keyFile', `${t.keyFile} does not match the certificate in ${t.certFile} (${leaf!.subject.replace(/\n/g, ', ')})`);
+    throw new ConfigError(file, 0, keyKey, `${keyPath} does not match the certificate in ${certPath} (${leaf!.subject.replace(/\n/g, ', ')})`);
   }
-  if (Date.parse(leaf!.validTo) < nowMs) throw new ConfigError(file, 0, 'ssl.certFile', `${t.certFile} expired on ${leaf!.validTo}`);
-  if (Date.parse(leaf!.validFrom) > nowMs) throw new ConfigError(file, 0, 'ssl.certFile', `${t.certFile} is not valid before ${leaf!.validFrom}`);
+  if (Date.parse(leaf!.validTo) < nowMs) throw new ConfigError(file, 0, certKey, `${certPath} expired on ${leaf!.validTo}`);
+  if (Date.parse(leaf!.validFrom) > nowMs) throw new ConfigError(file, 0, certKey, `${certPath} is not valid before ${leaf!.validFrom}`);
+  // A peer certificate serves both ends of a link: it must allow client and server use.
+  const eku = leaf!.keyUsage;
+  if (f.bothEnds && eku && eku.length > 0 && !(eku.includes(SERVER_AUTH) && eku.includes(CLIENT_AUTH))) {
+    throw new ConfigError(file, 0, certKey, `${certPath} must allow both TLS server and client authentication (extendedKeyUsage serverAuth,clientAuth): each member dials and accepts`);
+  }
   let ca: Buffer | undefined;
-  if (t.caFile) {
-    ca = read(file, 'ssl.caFile', t.caFile);
-    certificates(file, 'ssl.caFile', t.caFile, ca);
+  if (f.ca) {
+    const [caKey, caPath] = f.ca;
+    ca = read(file, caKey, caPath);
+    const roots = certificates(file, caKey, caPath, ca);
+    if (!roots.some((r) => leaf!.checkIssued(r) && leaf!.verify(r.publicKey))) {
+      throw new ConfigError(file, 0, caKey, `${certPath} is not signed by a certificate in ${caPath}; peers and clients would refuse it`);
+    }
   }
-  return { cert: certPem, key: keyPem, ca, clientAuth: t.clientAuth, subject: leaf!.subject.replace(/\n/g, ','), notAfter: leaf!.validTo };
+  return { cert: certPem, key: keyPem, ca, subject: leaf!.subject.replace(/\n/g, ','), notAfter: leaf!.validTo };
+}
+
+/** Undefined when no TLS port is configured. Throws ConfigError naming the key and file. */
+export function loadTlsMaterial(config: ServerConfig, nowMs = Date.now()): TlsMaterial | undefined {
+  const t = config.tls;
+  if (config.secureClientPort === undefined || !t?.certFile || !t.keyFile) return undefined;
+  const m = loadPem(config.configFile ?? '(defaults)', { cert: ['ssl.certFile', t.certFile], key: ['ssl.keyFile', t.keyFile], ca: t.caFile ? ['ssl.caFile', t.caFile] : undefined }, nowMs);
+  return { ...m, clientAuth: t.clientAuth };
+}
+
+/** The peer-link material (sslQuorum); undefined when peer TLS is off. */
+export function loadQuorumTlsMaterial(config: ServerConfig, nowMs = Date.now()): { cert: Buffer; key: Buffer; ca: Buffer; subject: string } | undefined {
+  const q = config.quorumTls;
+  if (!q) return undefined;
+  const m = loadPem(
+    config.configFile ?? '(defaults)',
+    { cert: ['ssl.quorum.certFile', q.certFile], key: ['ssl.quorum.keyFile', q.keyFile], ca: ['ssl.quorum.caFile', q.caFile], bothEnds: true },
+    nowMs,
+  );
+  return { cert: m.cert, key: m.key, ca: m.ca!, subject: m.subject };
 }

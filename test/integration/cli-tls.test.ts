@@ -6,11 +6,14 @@
  * line naming the key and the file.
  */
 import * as grpc from '@grpc/grpc-js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePorts, killAllServers, removeTempDirs, ServerProcess, tempDir, writeStandaloneCfg } from '../support/index.js';
+import { freePorts, killAllServers, removeTempDirs, ServerProcess, tempDir, waitFor, writeStandaloneCfg } from '../support/index.js';
 import { makeTestPki } from '../support/ops-certs.js';
+import { startEnsemble } from '../support/ensemble.js';
+import { waitStable } from '../support/ensemble-status.js';
+import { connect as tcpConnect } from 'node:net';
 import { runCli } from '../support/ops-cli.js';
 import { rawSession } from '../support/ops-raw-client.js';
 
@@ -73,5 +76,48 @@ describe('TLS client port', () => {
     const r4 = await runCli(['start', '--foreground', '--config', noKey.file]);
     expect(r4.code).toBe(1);
     expect(r4.stderr).toContain('secureClientPort: needs ssl.certFile and ssl.keyFile');
+  });
+
+  it('runs an ensemble over mutual-TLS peer links and refuses plain peers and foreign certificates', async () => {
+    const pki = makeTestPki(tempDir('warden-tls-'));
+    const quorum = { sslQuorum: true, 'ssl.quorum.certFile': pki.serverCert, 'ssl.quorum.keyFile': pki.serverKey, 'ssl.quorum.caFile': pki.caCert };
+    const ens = await startEnsemble({ voters: 3, extra: quorum });
+    await waitStable(ens);
+    expect(ens.member(1).output()).toContain('peerTls=mutual');
+    // Writes replicate over the TLS links: a write through each member commits.
+    // (A member may still be syncing right after the election: retry until it serves.)
+    const NODEEXISTS = -110;
+    for (const id of [1, 2, 3]) {
+      await waitFor(
+        async () => {
+          const s = await rawSession(ens.address(id));
+          const err = await s.create(`/via-${id}`);
+          await s.close();
+          return err === 0 || err === NODEEXISTS;
+        },
+        { what: `a write through member ${id}` },
+      );
+    }
+    // A plain TCP peer is refused at the handshake.
+    const member = ens.members[0]!;
+    const sock = tcpConnect({ host: member.host, port: member.quorumPort });
+    sock.on('error', () => {});
+    sock.write('not a TLS hello\n');
+    await waitFor(() => ens.member(1).output().includes('refused a peer connection: TLS handshake failed'), { what: 'plain peer refused' });
+    sock.destroy();
+
+    // A member whose certificate another CA signed does not start.
+    const other = makeTestPki(tempDir('warden-tls-other-'));
+    const [port, qp, ep] = await freePorts(3);
+    const cfg = writeStandaloneCfg(tempDir('warden-tls-'), port!, {
+      'server.1': `127.0.0.1:${qp}:${ep}`,
+      ...quorum,
+      'ssl.quorum.certFile': other.serverCert,
+      'ssl.quorum.keyFile': other.serverKey,
+    });
+    writeFileSync(join(cfg.dataDir, 'myid'), '1\n');
+    const r = await runCli(['start', '--foreground', '--config', cfg.file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`ssl.quorum.caFile: ${other.serverCert} is not signed by a certificate in ${pki.caCert}`);
   });
 });

@@ -43,7 +43,7 @@ export function makeTestPki(dir: string): TestPki {
   const caKey = keyPair(dir, 'ca');
   const caCert = join(dir, 'ca.pem');
   openssl(dir, ['req', '-x509', '-new', '-key', caKey, '-subj', '/O=Warden Test/CN=Warden Test CA', '-days', '2', '-out', caCert]);
-  const server = signed(dir, 'server', '/O=Warden Test/CN=localhost', caCert, caKey, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  const server = signed(dir, 'server', '/O=Warden Test/CN=localhost', caCert, caKey, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   const client = signed(dir, 'client', '/O=Warden Test/OU=ops/CN=alice', caCert, caKey, 'extendedKeyUsage=clientAuth\n');
   return {
     caCert,
