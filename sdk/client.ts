@@ -67,31 +67,124 @@ export interface RemoveWatchesOptions extends CallOptions {
 
 /** One operation of `multi`. */
 export type MultiOp =
-  | { op: 'create'; path: string; data?: Data | null; acl?: readonly Acl[]; mode?: CreateMode; ttlMs?: number }
-  | { op: 'delete'; path: string; version?: number }
-  | { op: 'setData'; path: string; data: Data | null; version?: number }
-  | { op: 'check'; path: string; version: number };
+  | {
+      /** create a node, as `client.create` */
+      op: 'create';
+      /** the node to create (for sequential modes, the prefix of its name) */
+      path: string;
+      /** its data; null or omitted means empty */
+      data?: Data | null;
+      /** @default Acls.OPEN_ACL_UNSAFE */
+      acl?: readonly Acl[];
+      /** @default 'persistent' */
+      mode?: CreateMode;
+      /** for the TTL modes: ms the node may stay unmodified and childless */
+      ttlMs?: number;
+    }
+  | {
+      /** delete a node, as `client.delete` */
+      op: 'delete';
+      /** the node to delete */
+      path: string;
+      /** expected version; -1 matches any. @default -1 */
+      version?: number;
+    }
+  | {
+      /** replace a node's data, as `client.setData` */
+      op: 'setData';
+      /** the node to change */
+      path: string;
+      /** the new data; null means empty */
+      data: Data | null;
+      /** expected version; -1 matches any. @default -1 */
+      version?: number;
+    }
+  | {
+      /** fail the whole multi unless the node exists with this version; changes nothing */
+      op: 'check';
+      /** the node to check */
+      path: string;
+      /** the version the node must have (-1: only that it exists) */
+      version: number;
+    };
 
 /** What each op of a successful `multi` returned. */
 export type MultiResult =
-  | { op: 'create'; path: string; stat: Stat }
-  | { op: 'delete' }
-  | { op: 'setData'; stat: Stat }
-  | { op: 'check' };
+  | {
+      /** the op was a create */
+      op: 'create';
+      /** the created node's actual path (with the suffix for sequential modes) */
+      path: string;
+      /** the created node's Stat */
+      stat: Stat;
+    }
+  | {
+      /** the op was a delete */
+      op: 'delete';
+    }
+  | {
+      /** the op was a setData */
+      op: 'setData';
+      /** the node's Stat after the change */
+      stat: Stat;
+    }
+  | {
+      /** the op was a check (it passed) */
+      op: 'check';
+    };
 
 /** The error of a failed `multi`: the failing op's typed error, plus every op's code. */
 export interface MultiError extends WardenError {
   /** index of the op that failed */
   failedOp: number;
   /** per op: 'OK' for the ops before the failing one, its code, then 'RUNTIMEINCONSISTENCY' */
-  results: Array<{ code: string; errno: number }>;
+  results: Array<{
+    /** the code's name, e.g. 'OK', 'BADVERSION' */
+    code: string;
+    /** the code's number on the wire */
+    errno: number;
+  }>;
 }
 
-export type MultiReadOp = { op: 'getData'; path: string } | { op: 'getChildren'; path: string };
+/** One read of `multiRead`. */
+export type MultiReadOp =
+  | {
+      /** read the node's data and Stat, as `client.getData` (without a watch) */
+      op: 'getData';
+      /** the node to read */
+      path: string;
+    }
+  | {
+      /** list the node's children, as `client.getChildren` (without a watch) */
+      op: 'getChildren';
+      /** the node whose children to list */
+      path: string;
+    };
+
+/** What one read of `multiRead` returned: its result, or its own error. */
 export type MultiReadResult =
-  | { op: 'getData'; data: Buffer; stat: Stat }
-  | { op: 'getChildren'; children: string[]; stat: Stat }
-  | { op: 'error'; error: WardenError };
+  | {
+      /** the read was a getData and succeeded */
+      op: 'getData';
+      /** the node's data */
+      data: Buffer;
+      /** the node's Stat */
+      stat: Stat;
+    }
+  | {
+      /** the read was a getChildren and succeeded */
+      op: 'getChildren';
+      /** the node's children (names, not paths) */
+      children: string[];
+      /** the node's Stat */
+      stat: Stat;
+    }
+  | {
+      /** the read failed */
+      op: 'error';
+      /** that read's typed error, e.g. a NoNodeError */
+      error: WardenError;
+    };
 
 const RETRY_MIN_MS = 10;
 const RETRY_MAX_MS = 500;
@@ -295,7 +388,12 @@ export class Client {
    * @example
    * const { path } = await client.create('/jobs/job-', payload, { mode: 'persistentSequential' });
    */
-  async create(path: string, data?: Data | null, opts: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
+  async create(path: string, data?: Data | null, opts: CreateOptions = {}): Promise<{
+    /** the created node's actual path (with the 10-digit suffix for sequential modes) */
+    path: string;
+    /** the created node's Stat */
+    stat: Stat;
+  }> {
     checkPath('create', path);
     checkCallOptions('create', opts);
     const mode = checkMode('create', opts.mode);
@@ -366,7 +464,12 @@ export class Client {
    * @example
    * const { data, stat } = await client.getData('/config', { watch: (e) => reload(e) });
    */
-  async getData(path: string, opts: WatchOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
+  async getData(path: string, opts: WatchOptions = {}): Promise<{
+    /** the node's data (empty when it has none) */
+    data: Buffer;
+    /** the node's Stat, read together with the data */
+    stat: Stat;
+  }> {
     checkPath('getData', path);
     checkCallOptions('getData', opts);
     this.checkWatch('getData', opts.watch);
@@ -380,6 +483,10 @@ export class Client {
 
   /**
    * Replaces the node's data if `version` matches (default -1, any); returns the new Stat.
+   * A mismatch fails with BadVersionError, which makes this a compare-and-set.
+   * @example
+   * const { data, stat } = await client.getData('/counter');
+   * await client.setData('/counter', String(Number(data) + 1), { version: stat.version });
    */
   async setData(path: string, data: Data | null, opts: VersionOptions = {}): Promise<Stat> {
     checkPath('setData', path);
@@ -393,9 +500,17 @@ export class Client {
   /**
    * The node's children, sorted by name; with `withStat`, also the node's Stat. `watch`
    * fires when a child is added or removed, or the node is deleted.
+   * @example
+   * const names = await client.getChildren('/services');
+   * const { children, stat } = await client.getChildren('/services', { withStat: true });
    */
   getChildren(path: string, opts?: GetChildrenOptions & { withStat?: false }): Promise<string[]>;
-  getChildren(path: string, opts: GetChildrenOptions & { withStat: true }): Promise<{ children: string[]; stat: Stat }>;
+  getChildren(path: string, opts: GetChildrenOptions & { withStat: true }): Promise<{
+    /** the children's names (not paths), sorted */
+    children: string[];
+    /** the node's own Stat */
+    stat: Stat;
+  }>;
   async getChildren(path: string, opts: GetChildrenOptions = {}): Promise<string[] | { children: string[]; stat: Stat }> {
     checkPath('getChildren', path);
     checkCallOptions('getChildren', opts);
@@ -512,7 +627,12 @@ export class Client {
   }
 
   /** The node's ACL and Stat. */
-  async getACL(path: string, opts: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
+  async getACL(path: string, opts: CallOptions = {}): Promise<{
+    /** the node's ACL entries */
+    acl: Acl[];
+    /** the node's Stat (its `aversion` is the version setACL checks) */
+    stat: Stat;
+  }> {
     checkPath('getACL', path);
     checkCallOptions('getACL', opts);
     return this.retrying({ op: 'getACL', path }, opts, (msg) => {
@@ -535,6 +655,12 @@ export class Client {
    * A persistent watch on `path` ('persistent': the node's data, creation, deletion and
    * children changes) or on the whole subtree ('persistentRecursive': every node's
    * creation, deletion and data change). Iterate the result, or pass `listener`.
+   * @example
+   * const watch = await client.addWatch('/config', 'persistent', {
+   *   listener: (event) => console.log(event.type, event.path),
+   * });
+   * // later
+   * await watch.close();
    */
   async addWatch(path: string, mode: AddWatchMode, opts: AddWatchOptions = {}): Promise<PersistentWatch> {
     checkPath('addWatch', path);

@@ -10,8 +10,11 @@
  */
 import { Code, codeName, isKnownCode, type CodeName } from '../proto/codes.js';
 
+/** What an error is about, beyond its code and message. */
 export interface WardenErrorOptions {
+  /** The path the failed request was about, if any (becomes `err.path`). */
   path?: string;
+  /** The underlying error or abort reason (becomes `err.cause`). */
   cause?: unknown;
   /** A write was sent but its answer never came: it may or may not have been applied. */
   outcomeUnknown?: boolean;
@@ -19,6 +22,7 @@ export interface WardenErrorOptions {
 
 /** Base class of every error the SDK reports for a request or a session. */
 export class WardenError extends Error {
+  /** Always 'WardenError'. */
   override name = 'WardenError';
   /** The code's name, as ZooKeeper spells it: 'NONODE', 'BADVERSION', ... */
   readonly code: CodeName | 'UNKNOWN';
@@ -46,7 +50,9 @@ type WardenErrorClass = new (message: string, opts?: WardenErrorOptions) => Ward
 // One class per code. Each narrows `code` to its own literal, so that `instanceof` checks
 // on different classes narrow to different types.
 
+/** SYSTEMERROR: ZooKeeper's generic server-side failure (and the boundary of its system-error range); the Warden server does not send it today. */
 export class SystemError extends WardenError {
+  /** Always 'SystemError'. */
   override name = 'SystemError';
   declare readonly code: 'SYSTEMERROR';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -54,7 +60,9 @@ export class SystemError extends WardenError {
   }
 }
 
+/** RUNTIMEINCONSISTENCY: ZooKeeper's "a runtime inconsistency was found"; in Warden it is also the code a `multi` reports for the ops after the one that failed (they were not applied). */
 export class RuntimeInconsistencyError extends WardenError {
+  /** Always 'RuntimeInconsistencyError'. */
   override name = 'RuntimeInconsistencyError';
   declare readonly code: 'RUNTIMEINCONSISTENCY';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -62,7 +70,9 @@ export class RuntimeInconsistencyError extends WardenError {
   }
 }
 
+/** DATAINCONSISTENCY: ZooKeeper's "a data inconsistency was found"; the Warden server does not send it today. */
 export class DataInconsistencyError extends WardenError {
+  /** Always 'DataInconsistencyError'. */
   override name = 'DataInconsistencyError';
   declare readonly code: 'DATAINCONSISTENCY';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -70,7 +80,9 @@ export class DataInconsistencyError extends WardenError {
   }
 }
 
+/** MARSHALLINGERROR: a request or response could not be encoded or decoded (a malformed frame). */
 export class MarshallingError extends WardenError {
+  /** Always 'MarshallingError'. */
   override name = 'MarshallingError';
   declare readonly code: 'MARSHALLINGERROR';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -78,7 +90,9 @@ export class MarshallingError extends WardenError {
   }
 }
 
+/** UNIMPLEMENTED: the server does not implement, or has disabled, the requested operation (e.g. a TTL create while the server has `extendedTypesEnabled=false`). */
 export class UnimplementedError extends WardenError {
+  /** Always 'UnimplementedError'. */
   override name = 'UnimplementedError';
   declare readonly code: 'UNIMPLEMENTED';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -86,7 +100,9 @@ export class UnimplementedError extends WardenError {
   }
 }
 
+/** OPERATIONTIMEOUT: the call got no answer within its `timeoutMs` (or the client's `requestTimeoutMs`), or the client did not connect in time; raised by the SDK, not by the server. */
 export class OperationTimeoutError extends WardenError {
+  /** Always 'OperationTimeoutError'. */
   override name = 'OperationTimeoutError';
   declare readonly code: 'OPERATIONTIMEOUT';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -94,7 +110,9 @@ export class OperationTimeoutError extends WardenError {
   }
 }
 
+/** BADARGUMENTS: the server rejected the request's arguments (e.g. an invalid path, a TTL out of range or without a TTL mode, or a path in the server's reserved subtree). */
 export class BadArgumentsError extends WardenError {
+  /** Always 'BadArgumentsError'. */
   override name = 'BadArgumentsError';
   declare readonly code: 'BADARGUMENTS';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -102,7 +120,9 @@ export class BadArgumentsError extends WardenError {
   }
 }
 
+/** UNKNOWNSESSION: ZooKeeper's "the session is unknown to the server"; the Warden server does not send it today. */
 export class UnknownSessionError extends WardenError {
+  /** Always 'UnknownSessionError'. */
   override name = 'UnknownSessionError';
   declare readonly code: 'UNKNOWNSESSION';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -110,7 +130,9 @@ export class UnknownSessionError extends WardenError {
   }
 }
 
+/** NEWCONFIGNOQUORUM: ZooKeeper's reconfig refusal when the proposed configuration has no quorum of connected followers; the Warden server does not send it today. */
 export class NewConfigNoQuorumError extends WardenError {
+  /** Always 'NewConfigNoQuorumError'. */
   override name = 'NewConfigNoQuorumError';
   declare readonly code: 'NEWCONFIGNOQUORUM';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -118,7 +140,9 @@ export class NewConfigNoQuorumError extends WardenError {
   }
 }
 
+/** RECONFIGINPROGRESS: ZooKeeper's refusal of a reconfig while another is in progress; the Warden server does not send it today. */
 export class ReconfigInProgressError extends WardenError {
+  /** Always 'ReconfigInProgressError'. */
   override name = 'ReconfigInProgressError';
   declare readonly code: 'RECONFIGINPROGRESS';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -126,7 +150,9 @@ export class ReconfigInProgressError extends WardenError {
   }
 }
 
+/** APIERROR: ZooKeeper's generic API error (and the boundary of its API-error range); the Warden server does not send it today. */
 export class ApiError extends WardenError {
+  /** Always 'ApiError'. */
   override name = 'ApiError';
   declare readonly code: 'APIERROR';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -134,7 +160,9 @@ export class ApiError extends WardenError {
   }
 }
 
+/** NONODE: the node does not exist (or, for create, its parent does not). */
 export class NoNodeError extends WardenError {
+  /** Always 'NoNodeError'. */
   override name = 'NoNodeError';
   declare readonly code: 'NONODE';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -142,7 +170,9 @@ export class NoNodeError extends WardenError {
   }
 }
 
+/** NOAUTH: the connection's identities lack the permission the node's ACL requires for this operation. */
 export class NoAuthError extends WardenError {
+  /** Always 'NoAuthError'. */
   override name = 'NoAuthError';
   declare readonly code: 'NOAUTH';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -150,7 +180,9 @@ export class NoAuthError extends WardenError {
   }
 }
 
+/** BADVERSION: the expected `version` did not match the node's current version (a conditional write or check lost a race). */
 export class BadVersionError extends WardenError {
+  /** Always 'BadVersionError'. */
   override name = 'BadVersionError';
   declare readonly code: 'BADVERSION';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -158,7 +190,9 @@ export class BadVersionError extends WardenError {
   }
 }
 
+/** NOCHILDRENFOREPHEMERALS: a create under an ephemeral node; ephemeral nodes cannot have children. */
 export class NoChildrenForEphemeralsError extends WardenError {
+  /** Always 'NoChildrenForEphemeralsError'. */
   override name = 'NoChildrenForEphemeralsError';
   declare readonly code: 'NOCHILDRENFOREPHEMERALS';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -166,7 +200,9 @@ export class NoChildrenForEphemeralsError extends WardenError {
   }
 }
 
+/** NODEEXISTS: a create of a node that already exists. */
 export class NodeExistsError extends WardenError {
+  /** Always 'NodeExistsError'. */
   override name = 'NodeExistsError';
   declare readonly code: 'NODEEXISTS';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -174,7 +210,9 @@ export class NodeExistsError extends WardenError {
   }
 }
 
+/** NOTEMPTY: a delete of a node that still has children. */
 export class NotEmptyError extends WardenError {
+  /** Always 'NotEmptyError'. */
   override name = 'NotEmptyError';
   declare readonly code: 'NOTEMPTY';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -182,7 +220,9 @@ export class NotEmptyError extends WardenError {
   }
 }
 
+/** SESSIONEXPIRED: the session is gone (it timed out at the server, or was closed); its ephemeral nodes and watches are gone too, so a new client must be connected. */
 export class SessionExpiredError extends WardenError {
+  /** Always 'SessionExpiredError'. */
   override name = 'SessionExpiredError';
   declare readonly code: 'SESSIONEXPIRED';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -190,7 +230,9 @@ export class SessionExpiredError extends WardenError {
   }
 }
 
+/** INVALIDCALLBACK: ZooKeeper's "invalid callback specified"; the Warden server does not send it today. */
 export class InvalidCallbackError extends WardenError {
+  /** Always 'InvalidCallbackError'. */
   override name = 'InvalidCallbackError';
   declare readonly code: 'INVALIDCALLBACK';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -198,7 +240,9 @@ export class InvalidCallbackError extends WardenError {
   }
 }
 
+/** INVALIDACL: the ACL given is invalid (empty, too many entries, bad permission bits, an unknown scheme, a malformed id, or `auth` with no authenticated identity to expand to). */
 export class InvalidAclError extends WardenError {
+  /** Always 'InvalidAclError'. */
   override name = 'InvalidAclError';
   declare readonly code: 'INVALIDACL';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -206,7 +250,9 @@ export class InvalidAclError extends WardenError {
   }
 }
 
+/** AUTHFAILED: authentication failed: `addAuth` (or the `auth` option) with an unsupported scheme or malformed credentials, or a session resumed with the wrong `sessionPassword`. */
 export class AuthFailedError extends WardenError {
+  /** Always 'AuthFailedError'. */
   override name = 'AuthFailedError';
   declare readonly code: 'AUTHFAILED';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -214,7 +260,9 @@ export class AuthFailedError extends WardenError {
   }
 }
 
+/** SESSIONMOVED: ZooKeeper's refusal of a request for a session that has moved to another server; the Warden server does not send it today (the SDK treats it as retryable). */
 export class SessionMovedError extends WardenError {
+  /** Always 'SessionMovedError'. */
   override name = 'SessionMovedError';
   declare readonly code: 'SESSIONMOVED';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -222,7 +270,9 @@ export class SessionMovedError extends WardenError {
   }
 }
 
+/** NOTREADONLY: ZooKeeper's refusal of a write (or an operation that changes state) by a read-only server; the Warden server does not send it today. */
 export class NotReadOnlyError extends WardenError {
+  /** Always 'NotReadOnlyError'. */
   override name = 'NotReadOnlyError';
   declare readonly code: 'NOTREADONLY';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -230,7 +280,9 @@ export class NotReadOnlyError extends WardenError {
   }
 }
 
+/** EPHEMERALONLOCALSESSION: ZooKeeper's refusal to create an ephemeral node on a local (not global) session; the Warden server does not send it today. */
 export class EphemeralOnLocalSessionError extends WardenError {
+  /** Always 'EphemeralOnLocalSessionError'. */
   override name = 'EphemeralOnLocalSessionError';
   declare readonly code: 'EPHEMERALONLOCALSESSION';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -238,7 +290,9 @@ export class EphemeralOnLocalSessionError extends WardenError {
   }
 }
 
+/** NOWATCHER: `removeWatches` found no watcher of that type on the path. */
 export class NoWatcherError extends WardenError {
+  /** Always 'NoWatcherError'. */
   override name = 'NoWatcherError';
   declare readonly code: 'NOWATCHER';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -246,7 +300,9 @@ export class NoWatcherError extends WardenError {
   }
 }
 
+/** REQUESTTIMEOUT: ZooKeeper's "request not completed within the max allowed time"; the Warden server does not send it today (the SDK's own deadline is OperationTimeoutError). */
 export class RequestTimeoutError extends WardenError {
+  /** Always 'RequestTimeoutError'. */
   override name = 'RequestTimeoutError';
   declare readonly code: 'REQUESTTIMEOUT';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -254,7 +310,9 @@ export class RequestTimeoutError extends WardenError {
   }
 }
 
+/** RECONFIGDISABLED: ZooKeeper's refusal of a reconfig when dynamic reconfiguration is disabled; the Warden server does not send it today. */
 export class ReconfigDisabledError extends WardenError {
+  /** Always 'ReconfigDisabledError'. */
   override name = 'ReconfigDisabledError';
   declare readonly code: 'RECONFIGDISABLED';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -262,7 +320,9 @@ export class ReconfigDisabledError extends WardenError {
   }
 }
 
+/** SESSIONCLOSEDREQUIRESASLAUTH: ZooKeeper closes a session that did not authenticate with SASL when the server requires it; the Warden server does not send it today. */
 export class SessionClosedRequireSaslAuthError extends WardenError {
+  /** Always 'SessionClosedRequireSaslAuthError'. */
   override name = 'SessionClosedRequireSaslAuthError';
   declare readonly code: 'SESSIONCLOSEDREQUIRESASLAUTH';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -270,7 +330,9 @@ export class SessionClosedRequireSaslAuthError extends WardenError {
   }
 }
 
+/** QUOTAEXCEEDED: ZooKeeper's refusal of a write that would exceed a hard quota on a subtree; the Warden server does not send it today. */
 export class QuotaExceededError extends WardenError {
+  /** Always 'QuotaExceededError'. */
   override name = 'QuotaExceededError';
   declare readonly code: 'QUOTAEXCEEDED';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -278,7 +340,9 @@ export class QuotaExceededError extends WardenError {
   }
 }
 
+/** THROTTLEDOP: ZooKeeper's refusal of an operation under load (request throttling); the Warden server does not send it today (the SDK treats it as retryable). */
 export class ThrottledOpError extends WardenError {
+  /** Always 'ThrottledOpError'. */
   override name = 'ThrottledOpError';
   declare readonly code: 'THROTTLEDOP';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -286,7 +350,9 @@ export class ThrottledOpError extends WardenError {
   }
 }
 
+/** SERVERBEHIND (Warden): the server's state is older than a zxid this client has already seen, so it cannot answer without going back in time; retryable (another server, or later). */
 export class ServerBehindError extends WardenError {
+  /** Always 'ServerBehindError'. */
   override name = 'ServerBehindError';
   declare readonly code: 'SERVERBEHIND';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -294,7 +360,9 @@ export class ServerBehindError extends WardenError {
   }
 }
 
+/** NOTSERVING (Warden): the server is not serving clients (starting, shutting down, or without a quorum); retryable. */
 export class NotServingError extends WardenError {
+  /** Always 'NotServingError'. */
   override name = 'NotServingError';
   declare readonly code: 'NOTSERVING';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -307,6 +375,7 @@ export class NotServingError extends WardenError {
  * (or anything sent again safely) this is retryable; for a write see OutcomeUnknownError.
  */
 export class ConnectionLossError extends WardenError {
+  /** Always 'ConnectionLossError'. */
   override name = 'ConnectionLossError';
   declare readonly code: 'CONNECTIONLOSS';
   constructor(message: string, opts: WardenErrorOptions = {}) {
@@ -320,6 +389,7 @@ export class ConnectionLossError extends WardenError {
  * use `create(..., { protected: true })`) before trying again.
  */
 export class OutcomeUnknownError extends ConnectionLossError {
+  /** Always 'OutcomeUnknownError'. */
   override name = 'OutcomeUnknownError';
   constructor(message: string, opts: WardenErrorOptions = {}) {
     super(message, { ...opts, outcomeUnknown: true });
@@ -328,6 +398,7 @@ export class OutcomeUnknownError extends ConnectionLossError {
 
 /** LIMITEXCEEDED: a configured limit (server or client) was exceeded; `limit` names it. */
 export class LimitExceededError extends WardenError {
+  /** Always 'LimitExceededError'. */
   override name = 'LimitExceededError';
   declare readonly code: 'LIMITEXCEEDED';
   /** The limit's name as the server or client reported it, e.g. 'dataBytesMax', 'maxClientCnxns'. */
@@ -345,6 +416,7 @@ export class LimitExceededError extends WardenError {
 
 /** The client was closed (by `close()`); nothing more can be sent. */
 export class ClientClosedError extends WardenError {
+  /** Always 'ClientClosedError'. */
   override name = 'ClientClosedError';
   constructor(message = 'the client is closed', opts: WardenErrorOptions = {}) {
     super(Code.CONNECTIONLOSS, message, opts);
@@ -353,10 +425,14 @@ export class ClientClosedError extends WardenError {
 
 /** A watch or state iterator fell behind by more than its buffer; events were dropped. */
 export class OverflowError extends Error {
+  /** Always 'OverflowError'. */
   override name = 'OverflowError';
+  /** Always 'OVERFLOW' (not a wire code: the overflow happens in this process). */
   readonly code = 'OVERFLOW';
   constructor(
+    /** What overflowed, e.g. 'connection state' or 'persistent watch on /path'. */
     readonly what: string,
+    /** The buffer's size, in events. */
     readonly bufferSize: number,
   ) {
     super(`${what} buffer of ${bufferSize} events overflowed (the consumer is too slow); events were dropped, re-read the state`);
@@ -389,6 +465,16 @@ const TRANSIENT_LIMITS = new Set(['sessionOutstandingMax', 'globalOutstandingLim
  * Whether sending the same request again may succeed and cannot do harm: the request
  * never took effect (connection lost before an idempotent request was answered, a busy
  * or lagging server, a transient limit). False for OutcomeUnknownError.
+ *
+ * @example
+ * for (let attempt = 0; ; attempt++) {
+ *   try {
+ *     return await client.getData('/config');
+ *   } catch (err) {
+ *     if (!isRetryable(err) || attempt >= 5) throw err;
+ *     await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+ *   }
+ * }
  */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof WardenError)) return false;

@@ -5,11 +5,18 @@
  */
 import type { Data } from './types.js';
 
+/** One server of the ensemble, as parsed from the connect string. */
 export interface ServerAddress {
+  /** host name or IP address (IPv6 without the brackets) */
   host: string;
+  /** client port (2181 when the connect string gave none) */
   port: number;
 }
 
+/**
+ * Options of {@link connect}. Only `servers` is required; an unknown option or a bad value
+ * is a TypeError naming it.
+ */
 export interface ConnectOptions {
   /**
    * The ensemble's client addresses: `'h1:p1,h2:p2'` (ZooKeeper's connect string) or an
@@ -42,7 +49,12 @@ export interface ConnectOptions {
    * Identities to add on every connection, before any request (as `addAuth`).
    * @example [{ scheme: 'digest', auth: 'alice:secret' }]
    */
-  auth?: ReadonlyArray<{ scheme: string; auth: Data }>;
+  auth?: ReadonlyArray<{
+    /** the authentication scheme, e.g. 'digest' */
+    scheme: string;
+    /** the credentials for that scheme, e.g. 'user:password' for digest (a string is UTF-8) */
+    auth: Data;
+  }>;
   /**
    * Requests in flight or waiting for a connection, at most. One more fails at once with a
    * LimitExceededError naming `maxPendingRequests`.
@@ -118,7 +130,12 @@ function intOption(o: Record<string, unknown>, name: string, def: number, min: n
  * Splits a connect string into its addresses and its chroot (`'h1:p1,h2:p2/app'`).
  * Throws TypeError naming `servers`.
  */
-export function parseConnectString(servers: unknown): { servers: ServerAddress[]; chroot: string } {
+export function parseConnectString(servers: unknown): {
+  /** the addresses, in the order given */
+  servers: ServerAddress[];
+  /** the chroot path without a trailing slash, or '' for none */
+  chroot: string;
+} {
   if (typeof servers !== 'string') return { servers: parseServers(servers), chroot: '' };
   const slash = servers.indexOf('/');
   if (slash < 0) return { servers: parseServers(servers), chroot: '' };

@@ -52,6 +52,11 @@ interface Pending {
   fail(err: WardenError): void;
 }
 
+/**
+ * The client's state now (see `client.state`): 'connecting' until the first handshake,
+ * then 'connected' or 'disconnected' (trying to reconnect); 'closing' during `close()`;
+ * 'expired' or 'closed' once the session has ended (final).
+ */
 export type Phase = 'connecting' | 'connected' | 'disconnected' | 'closing' | 'expired' | 'closed';
 
 const WRITE_OPS = new Set(['create', 'delete', 'setData', 'setACL', 'multi']);

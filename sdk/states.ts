@@ -11,7 +11,16 @@
 import { EventStream } from './event-stream.js';
 import type { ConnectionState } from './types.js';
 
+/**
+ * A change of the client's connection state, with the session facts at that moment.
+ * Delivered to `client.on('state', ...)` listeners and to `client.states()` iterators.
+ */
 export interface StateEvent {
+  /**
+   * The new state: 'connected' (first handshake), 'disconnected' (stream broke, session
+   * still alive at the server), 'reconnected' (session resumed, watches re-sent), 'expired'
+   * or 'closed' (final: the session and its ephemerals and watches are gone).
+   */
   state: ConnectionState;
   /** The session's id (0n before the first handshake). */
   sessionId: bigint;
@@ -27,6 +36,7 @@ export interface StateEvent {
   reason?: Error;
 }
 
+/** A connection-state callback; an exception it throws becomes a process warning. */
 export type StateListener = (event: StateEvent) => void;
 
 export class StateHub {

@@ -21,7 +21,9 @@ export interface Stat {
   aversion: number;
   /** session id of the owner if the node is ephemeral, else 0n */
   ephemeralOwner: bigint;
+  /** length of the node's data, in bytes */
   dataLength: number;
+  /** number of children of the node */
   numChildren: number;
   /** zxid of the last change to the children */
   pzxid: bigint;
@@ -29,23 +31,36 @@ export interface Stat {
 
 /** Permission bits, as ZooKeeper's. */
 export const Perms = {
+  /** read the node: getData, getChildren, getAllChildrenNumber (exists needs no permission) */
   READ: 1,
+  /** change the node's data: setData */
   WRITE: 2,
+  /** create children of the node */
   CREATE: 4,
+  /** delete children of the node */
   DELETE: 8,
+  /** change the node's ACL: setACL (getACL needs READ or ADMIN) */
   ADMIN: 16,
+  /** all of the above */
   ALL: 31,
 } as const;
 
+/** An identity, as ZooKeeper's: an authentication scheme and an id within it. */
 export interface Id {
   /** 'world', 'auth', 'digest', 'ip', 'super' */
   scheme: string;
+  /**
+   * The id within the scheme: 'anyone' for world, `user:base64(sha1(user:password))` for
+   * digest, an address or `address/bits` for ip, '' for auth (the creator's identities).
+   */
   id: string;
 }
 
+/** One ACL entry: the permissions it grants and the identity it grants them to. */
 export interface Acl {
   /** bit set of {@link Perms} */
   perms: number;
+  /** who gets `perms` */
   id: Id;
 }
 
@@ -73,6 +88,7 @@ export type CreateMode =
   | 'persistentWithTtl'
   | 'persistentSequentialWithTtl';
 
+/** Every CreateMode, in ZooKeeper's order (for validation and UIs). */
 export const CREATE_MODES: readonly CreateMode[] = [
   'persistent',
   'ephemeral',
@@ -102,8 +118,11 @@ export type EventType =
 /** Connection states, as events. */
 export type ConnectionState = 'connected' | 'disconnected' | 'reconnected' | 'expired' | 'closed';
 
+/** What a watch reports: which change happened, to which node. */
 export interface WatchEvent {
+  /** what happened (see EventType) */
   type: EventType;
+  /** the node it happened to, relative to the client's chroot */
   path: string;
   /** zxid of the change that fired the event (for None/…Removed: the client's last zxid) */
   zxid: bigint;
@@ -117,12 +136,16 @@ export type WatcherType = 'children' | 'data' | 'any' | 'persistent' | 'persiste
 /** Modes of addWatch. */
 export type AddWatchMode = 'persistent' | 'persistentRecursive';
 
+/** A watch callback. It runs in event order; an exception it throws is reported as a process warning, not to the caller. */
 export type Watcher = (event: WatchEvent) => void;
 
 /** Data may be given as bytes or as a string (UTF-8). */
 export type Data = Uint8Array | string;
 
+/** One identity the server associates with a connection (the result of `whoAmI`). */
 export interface ClientIdentity {
+  /** the authentication scheme: 'ip', 'digest', 'super', ... */
   scheme: string;
+  /** the id within that scheme, e.g. the client's address for 'ip', the user for 'digest' */
   id: string;
 }

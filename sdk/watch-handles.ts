@@ -54,6 +54,7 @@ export class OneShotWatch implements PromiseLike<WatchEvent>, AsyncIterable<Watc
     return this.first.then(onfulfilled, onrejected);
   }
 
+  /** Iterates the watch: its one event, then done. Breaking out of the loop closes it. */
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     return this.stream;
   }
@@ -85,7 +86,9 @@ export class PersistentWatch implements AsyncIterable<WatchEvent> {
 
   /** @internal created by Client.addWatch */
   constructor(
+    /** The watched path (relative to the client's chroot). */
     readonly path: string,
+    /** 'persistent' (the node itself) or 'persistentRecursive' (the whole subtree). */
     readonly mode: AddWatchMode,
     listener: Watcher | undefined,
     bufferSize: number,
@@ -107,6 +110,12 @@ export class PersistentWatch implements AsyncIterable<WatchEvent> {
     }
   }
 
+  /**
+   * Iterates the events in order until the session ends (a final `None` event) or the
+   * watch is closed; breaking out of the loop unregisters the watch. Throws a TypeError
+   * when the watch was made with a `listener`, and ends with an OverflowError if the
+   * consumer falls more than `bufferSize` events behind.
+   */
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     if (!this.stream) throw new TypeError('this watch delivers its events to its listener; it cannot also be iterated');
     return this.stream;
