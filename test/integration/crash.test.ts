@@ -66,5 +66,5 @@ describe('crash', () => {
       counterAcked = counter;
       await reader.close();
     }
-  });
+  }, 180_000); // three kill -9 + recovery rounds; a loaded 2-core machine needs the room
 });
