@@ -18,6 +18,7 @@ import { raceSignal, waitSignal } from './waiting.js';
 export class Barrier {
   constructor(
     private readonly client: Client,
+    /** The barrier's node: it is set while this node exists. */
     readonly path: string,
   ) {
     checkPath('Barrier', 'path', path);

@@ -11,16 +11,21 @@ export type ConfigValidator<T> = (value: unknown) => T;
 
 /** Any object with a throwing `parse` (zod's shape). */
 export interface ConfigSchema<T> {
+  /** Returns `value` as a valid `T`, or throws (the message goes into InvalidConfigError). */
   parse(value: unknown): T;
 }
 
+/** What the `schema` option accepts: a validator function or a `{ parse }` schema object. */
 export type ConfigCheck<T> = ConfigValidator<T> | ConfigSchema<T>;
 
 /** Thrown or reported when a stored value is not valid JSON or fails the schema. */
 export class InvalidConfigError extends Error {
+  /** Always `'InvalidConfigError'`. */
   override name = 'InvalidConfigError';
+  /** Always `'INVALIDCONFIG'`, for matching without `instanceof`. */
   readonly code = 'INVALIDCONFIG';
   constructor(
+    /** Path of the config znode whose value (or the value to write) was rejected. */
     readonly path: string,
     message: string,
     options?: { cause?: unknown },

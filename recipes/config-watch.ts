@@ -11,6 +11,7 @@ import { SerialTasks } from './serial-tasks.js';
 import { ensurePath, parentOf } from './paths.js';
 import { checkPath, knownKeys, optionsObject } from './validate.js';
 
+/** Options of {@link ConfigWatch.open}. */
 export interface ConfigWatchOptions<T> {
   /** Validates the stored JSON: a function returning the typed value (throwing when invalid) or `{ parse }`. Required. */
   schema: ConfigCheck<T>;
@@ -18,10 +19,31 @@ export interface ConfigWatchOptions<T> {
   defaultValue?: T;
 }
 
+/**
+ * What a {@link ConfigWatch} saw after re-reading its node. Only `changed` moves `current`;
+ * `invalid` and `missing` leave the last-known-good value in place.
+ */
 export type ConfigEvent<T> =
-  | { type: 'changed'; value: T; version: number }
-  | { type: 'invalid'; error: InvalidConfigError; version: number }
-  | { type: 'missing' };
+  | {
+      /** A new version of the node passed the schema and is now `current`. */
+      type: 'changed';
+      /** The new valid value. */
+      value: T;
+      /** The node version it was read at. */
+      version: number;
+    }
+  | {
+      /** A new version of the node is not valid JSON or failed the schema. */
+      type: 'invalid';
+      /** Why it was rejected (also kept as `lastError`). */
+      error: InvalidConfigError;
+      /** The node version that was rejected. */
+      version: number;
+    }
+  | {
+      /** The node does not exist (deleted, or absent while no valid value was ever read). */
+      type: 'missing';
+    };
 
 /**
  * @example
@@ -45,6 +67,7 @@ export class ConfigWatch<T> {
 
   private constructor(
     private readonly client: Client,
+    /** Path of the watched config znode. */
     readonly path: string,
     private readonly validate: (v: unknown) => T,
     defaultValue: T | undefined,
@@ -91,6 +114,10 @@ export class ConfigWatch<T> {
     return this.error;
   }
 
+  /**
+   * Calls `listener` for every event from now on; returns a function that unsubscribes.
+   * A listener that throws is reported as a process warning and does not stop the others.
+   */
   on(listener: (e: ConfigEvent<T>) => void): () => void {
     return this.hub.on(listener);
   }

@@ -24,6 +24,7 @@ export const ITEM_PREFIX = 'item-';
 export class DistributedQueue<T = unknown> {
   constructor(
     private readonly client: Client,
+    /** The queue's node; items are its `item-<seq>` children. */
     readonly path: string,
   ) {
     checkPath('DistributedQueue', 'path', path);

@@ -17,6 +17,7 @@ import { raceSignal, waitSignal } from './waiting.js';
 
 const READY = 'ready';
 
+/** Options of the {@link DoubleBarrier} constructor. */
 export interface DoubleBarrierOptions {
   /** How many participants make the barrier. Required. */
   participants: number;
@@ -32,12 +33,14 @@ export interface DoubleBarrierOptions {
  * await barrier.leave({ timeoutMs: 60_000 });
  */
 export class DoubleBarrier {
+  /** This participant's node name under `path` (never `'ready'`). */
   readonly id: string;
   private readonly participants: number;
   private readonly ownPath: string;
 
   constructor(
     private readonly client: Client,
+    /** The barrier's node; participants are its ephemeral children, plus `ready` once all have entered. */
     readonly path: string,
     opts: DoubleBarrierOptions,
   ) {

@@ -17,11 +17,16 @@ export type FencingToken = bigint;
 
 /** Thrown by {@link FencingGuard.check} for a token older than one already accepted. */
 export class StaleTokenError extends Error {
+  /** Always `'StaleTokenError'`. */
   override name = 'StaleTokenError';
+  /** Always `'STALETOKEN'`, for matching without `instanceof`. */
   readonly code = 'STALETOKEN';
   constructor(
+    /** The resource name the write was checked against. */
     readonly resource: string,
+    /** The refused token (the stale holder's). */
     readonly token: FencingToken,
+    /** The highest token already accepted for that resource (a later holder's). */
     readonly highest: FencingToken,
   ) {
     super(`fencing token ${token} for ${JSON.stringify(resource)} is stale: a holder with token ${highest} has already been accepted`);

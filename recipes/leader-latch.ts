@@ -20,12 +20,24 @@ import { delay, raceSignal, waitSignal } from './waiting.js';
 
 export const LATCH_PREFIX = 'latch-';
 
+/** Options of the {@link LeaderLatch} constructor. */
 export interface LeaderLatchOptions extends HolderOptions {
   /** This candidate's id, stored in its node (what observers see). @default a random UUID */
   id?: string;
 }
 
-export type LeadershipEvent = { type: 'leader'; leadership: LockHandle } | { type: 'follower' };
+/** A change of this candidate's role; a `follower` event follows each `leader` event once that leadership ends. */
+export type LeadershipEvent =
+  | {
+      /** This candidate now leads. */
+      type: 'leader';
+      /** The leadership: its `token` fences writes, its `signal` fires when it may be lost. */
+      leadership: LockHandle;
+    }
+  | {
+      /** The leadership ended (lost or resigned) and its node was deleted. */
+      type: 'follower';
+    };
 
 /**
  * @example
@@ -49,6 +61,7 @@ export class LeaderLatch {
 
   constructor(
     private readonly client: Client,
+    /** The election's node; candidates queue as its children. */
     readonly path: string,
     opts: LeaderLatchOptions = {},
   ) {

@@ -9,11 +9,13 @@ import { sortSequential } from './sequential-nodes.js';
 import { checkPath, signalOption, optionsObject, knownKeys } from './validate.js';
 import { raceSignal } from './waiting.js';
 
+/** One candidate of an election, as an observer sees it. */
 export interface Participant {
   /** The candidate's id (its node's data). */
   id: string;
   /** Its node. */
   path: string;
+  /** True for the first candidate in queue order, the one that leads. */
   isLeader: boolean;
 }
 

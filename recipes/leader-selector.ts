@@ -9,6 +9,7 @@ import { LeaderLatch, type LeaderLatchOptions } from './leader-latch.js';
 import type { LockHandle } from './lock-handle.js';
 import { boolOption, knownKeys, optionsObject } from './validate.js';
 
+/** Options of the {@link LeaderSelector} constructor. */
 export interface LeaderSelectorOptions extends LeaderLatchOptions {
   /** Queue again after `fn` returns. @default true */
   autoRequeue?: boolean;
@@ -36,10 +37,12 @@ export class LeaderSelector {
     this.latch = new LeaderLatch(client, path, latchOpts);
   }
 
+  /** This candidate's id (the `id` option, or a random UUID), stored in its node. */
   get id(): string {
     return this.latch.id;
   }
 
+  /** Whether this candidate leads now (and is sure of it): the latch's `isLeader`. */
   get isLeader(): boolean {
     return this.latch.isLeader;
   }

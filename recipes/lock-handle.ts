@@ -8,6 +8,14 @@ import type { LostReason } from './lease-state.js';
 import { HolderLease } from './lost-signal.js';
 import { leaveQueue } from './lock-queue.js';
 
+/**
+ * A held lock, read or write side, semaphore lease or leadership: its fencing `token`,
+ * the `signal` that fires when it may be lost, and `release()`. Works with `await using`.
+ * @example
+ * await using lock = await mutex.acquire({ timeoutMs: 10_000 });
+ * lock.assertHeld();                       // right before touching the resource
+ * await store.write(order, { fencingToken: lock.token, signal: lock.signal });
+ */
 export class LockHandle {
   private readonly lease: HolderLease;
   private released: Promise<void> | undefined;
@@ -96,6 +104,7 @@ export class LockHandle {
     return this.release();
   }
 
+  /** Same as release(): lets `await using` release the handle at the end of its scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();
   }

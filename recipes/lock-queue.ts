@@ -20,9 +20,14 @@ import { now, raceSignal } from './waiting.js';
 
 /** Our node left the queue while we waited (deleted by someone, or the session ended). */
 export class QueueNodeGoneError extends Error {
+  /** Always `'QueueNodeGoneError'`. */
   override name = 'QueueNodeGoneError';
+  /** Always `'NODEGONE'`, for matching without `instanceof`. */
   readonly code = 'NODEGONE';
-  constructor(readonly path: string) {
+  constructor(
+    /** Path of our queue node that disappeared. */
+    readonly path: string,
+  ) {
     super(`${path} is gone: it was deleted or its session ended while waiting`);
   }
 }

@@ -15,6 +15,7 @@ import { checkPath, knownKeys, optionsObject, type WaitOptions } from './validat
 
 export const MUTEX_PREFIX = 'lock-';
 
+/** Options of the {@link Mutex} constructor. */
 export interface MutexOptions extends HolderOptions {
   /** Data stored in the holder node (e.g. who holds it, for operators). @default none */
   data?: string | Uint8Array;

@@ -16,10 +16,14 @@ import { now } from './waiting.js';
 
 /** The reason a handle's signal fired. */
 export class LockLostError extends Error {
+  /** Always `'LockLostError'`. */
   override name = 'LockLostError';
+  /** Always `'LOCKLOST'`, for matching without `instanceof`. */
   readonly code = 'LOCKLOST';
   constructor(
+    /** What was lost, e.g. `mutex /locks/orders` or `leadership /election/x`. */
     readonly what: string,
+    /** Why: released, session ended, no confirmed contact in time, or the node gone. */
     readonly reason: LostReason,
   ) {
     super(`${what}: ${REASON_TEXT[reason]}`);

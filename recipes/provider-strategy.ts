@@ -8,12 +8,15 @@
 
 /** The least an instance needs for the strategies: a stable id. */
 export interface Identified {
+  /** The instance's id, unique within its service; strategies remember instances by it. */
   id: string;
 }
 
 /** Picks one of `instances` (never called with an empty list). */
 export interface ProviderStrategy<T extends Identified = Identified> {
+  /** A label for logs and errors, e.g. `'round-robin'` or `'sticky(random)'`. */
   readonly name: string;
+  /** Returns one of `instances`; may keep state between calls (round-robin position, sticky choice). */
   pick(instances: readonly T[]): T;
 }
 
@@ -71,13 +74,20 @@ export class DownInstances {
   private readonly errors = new Map<string, { count: number; firstAtMs: number; downUntilMs: number }>();
 
   constructor(
+    /** Errors within one cooldown window that take an instance down. @default 2 */
     readonly errorThreshold = DOWN_ERROR_THRESHOLD,
+    /** How long a down instance stays out, and how long an error is remembered. @default 30000 */
     readonly cooldownMs = DOWN_COOLDOWN_MS,
   ) {
     if (!Number.isInteger(errorThreshold) || errorThreshold < 1) throw new TypeError('DownInstances: `errorThreshold` must be a positive integer');
     if (!Number.isFinite(cooldownMs) || cooldownMs < 0) throw new TypeError('DownInstances: `cooldownMs` must be a non-negative number');
   }
 
+  /**
+   * Records one failure of instance `id` at `nowMs`. The count restarts when the first
+   * remembered error is a cooldown old; reaching `errorThreshold` marks it down until
+   * `nowMs + cooldownMs`.
+   */
   noteError(id: string, nowMs: number): void {
     let e = this.errors.get(id);
     if (!e || nowMs - e.firstAtMs >= this.cooldownMs) {
@@ -88,6 +98,10 @@ export class DownInstances {
     if (e.count >= this.errorThreshold) e.downUntilMs = nowMs + this.cooldownMs;
   }
 
+  /**
+   * Whether instance `id` is out of rotation at `nowMs`. Once its cooldown has passed (or
+   * its errors are a cooldown old) it is forgotten, so it starts again with a clean slate.
+   */
   isDown(id: string, nowMs: number): boolean {
     const e = this.errors.get(id);
     if (!e) return false;

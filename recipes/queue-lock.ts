@@ -12,6 +12,7 @@ import type { NodeName, QueuePosition } from './sequential-nodes.js';
 import { intOption, waitOptions, type Options, type WaitOptions } from './validate.js';
 import { waitSignal } from './waiting.js';
 
+/** Options every lock-like recipe shares: when a holder stops trusting that it holds. */
 export interface HolderOptions {
   /**
    * How long after its last confirmed contact with the ensemble a holder gives up (its

@@ -25,9 +25,17 @@ export function readPosition(sorted: readonly NodeName[], own: string, ownWriter
   return { kind: 'holds', index };
 }
 
+/**
+ * One side (read or write) of a {@link ReadWriteLock}. Reentrant for the same
+ * ReadWriteLock object: acquiring a side it already holds returns the same handle, and
+ * the node goes only when every acquire has been released.
+ */
 export interface LockSide {
+  /** Waits for this side, in arrival order with the other side. Rejects on `signal`/`timeoutMs`. */
   acquire(opts?: WaitOptions): Promise<LockHandle>;
+  /** Takes this side only if it can be held now; undefined otherwise (nothing left behind). */
   tryAcquire(opts?: Pick<WaitOptions, 'signal'>): Promise<LockHandle | undefined>;
+  /** Whether this object holds this side now (and is sure of it). */
   readonly isHeld: boolean;
 }
 
@@ -38,7 +46,9 @@ export interface LockSide {
  * try { render(await loadCatalog()); } finally { await r.release(); }
  */
 export class ReadWriteLock {
+  /** Shared side: held by many readers at once while no writer is ahead of them in the queue. */
   readonly readLock: LockSide;
+  /** Exclusive side: held only when first in the queue. Its holder may also take `readLock`. */
   readonly writeLock: LockSide;
 
   constructor(client: Client, path: string, opts: HolderOptions = {}) {

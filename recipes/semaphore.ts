@@ -12,6 +12,7 @@ import { checkPath, intOption, knownKeys, optionsObject, type WaitOptions } from
 
 export const LEASE_PREFIX = 'lease-';
 
+/** Options of the {@link Semaphore} constructor. */
 export interface SemaphoreOptions extends HolderOptions {
   /** How many holders at once. Required; the same for every participant. */
   maxLeases: number;

@@ -35,6 +35,13 @@ export function protectedName(id: string, name: string): string {
   return `${PROTECTED_PREFIX}${id}-${name}`;
 }
 
+/**
+ * Takes a child name apart: its protected id (if it starts with `_c_<uuid>-`), the rest,
+ * and the trailing 10-digit sequence number (if any).
+ * @example
+ * parseNodeName('_c_0b9e4f4a-8d2c-4c1e-9a55-3f0e6c1d2b7a-lock-0000000042');
+ * // { name: '_c_0b9e…-lock-0000000042', protectedId: '0b9e4f4a-…', base: 'lock-0000000042', sequence: 42 }
+ */
 export function parseNodeName(name: string): NodeName {
   const m = PROTECTED.exec(name);
   const base = m ? m[2]! : name;

@@ -10,11 +10,31 @@ import { SerialTasks } from './serial-tasks.js';
 import { join } from './paths.js';
 import { decodeInstance, type ServiceInstance } from './service-instance.js';
 
+/** A change to a {@link ServiceCache}'s list of instances. */
 export type ServiceChange<P = unknown> =
-  | { type: 'added'; instance: ServiceInstance<P> }
-  | { type: 'updated'; instance: ServiceInstance<P> }
-  | { type: 'removed'; instance: ServiceInstance<P> };
+  | {
+      /** An instance appeared. */
+      type: 'added';
+      /** Its record. */
+      instance: ServiceInstance<P>;
+    }
+  | {
+      /** An instance's record changed. */
+      type: 'updated';
+      /** Its new record. */
+      instance: ServiceInstance<P>;
+    }
+  | {
+      /** An instance left: its node is gone, or its data is no longer an instance record. */
+      type: 'removed';
+      /** Its last known record. */
+      instance: ServiceInstance<P>;
+    };
 
+/**
+ * A live list of one service's instances, kept current by a watch; made by
+ * {@link ServiceDiscovery.cache}. Reads are local; close it when done.
+ */
 export class ServiceCache<P = unknown> {
   private readonly byId = new Map<string, ServiceInstance<P>>();
   private readonly hub = new EventHub<ServiceChange<P>>('service cache');
@@ -26,6 +46,7 @@ export class ServiceCache<P = unknown> {
   /** @internal use ServiceDiscovery.cache() */
   constructor(
     private readonly client: Client,
+    /** Path of the service's node (`<basePath>/<service>`), whose children are the instances. */
     readonly path: string,
   ) {
     this.tasks = new SerialTasks(`service cache ${path}`);
@@ -61,6 +82,10 @@ export class ServiceCache<P = unknown> {
     return this.tasks.settled();
   }
 
+  /**
+   * Stops following changes: drops pending work, removes the watch and the reconnect
+   * listener, and ends every `changes()` iterator. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

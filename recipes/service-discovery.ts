@@ -14,6 +14,7 @@ import { DEFAULT_BASE_PATH } from './service-registry.js';
 import { checkName, checkPath, functionOption, intOption, knownKeys, optionsObject, stringOption } from './validate.js';
 import { now } from './waiting.js';
 
+/** Options of {@link ServiceDiscovery.provider}. */
 export interface ServiceProviderOptions<P> {
   /** How to pick among the usable instances. @default roundRobin() */
   strategy?: ProviderStrategy<ServiceInstance<P>>;
@@ -23,9 +24,9 @@ export interface ServiceProviderOptions<P> {
   downCooldownMs?: number;
   /** An SDK-side health check; failing instances are out until they pass. @default none */
   healthCheck?: HealthCheck;
-  /** @default 10000 */
+  /** How often every instance is checked (when `healthCheck` is given). @default 10000 */
   healthCheckIntervalMs?: number;
-  /** @default 2000 */
+  /** The budget of one check: its AbortSignal fires after this long. @default 2000 */
   healthCheckTimeoutMs?: number;
 }
 
@@ -37,6 +38,7 @@ export interface ServiceProviderOptions<P> {
  * try { await call(instance); } catch (e) { api.noteError(instance); }
  */
 export class ServiceDiscovery {
+  /** The parent of every service's node; must match the registry's. @default '/services' */
   readonly basePath: string;
 
   constructor(
@@ -106,6 +108,11 @@ export class ServiceDiscovery {
   }
 }
 
+/**
+ * Picks an instance of one service for each call, over a live {@link ServiceCache}:
+ * instances reported failing (`noteError`) or failing the health check are skipped.
+ * Made by {@link ServiceDiscovery.provider}; close it when done.
+ */
 export class ServiceProvider<P = unknown> {
   /** @internal use ServiceDiscovery.provider() */
   constructor(
@@ -138,6 +145,7 @@ export class ServiceProvider<P = unknown> {
     await this.health?.round();
   }
 
+  /** Stops the health checks and closes the cache under this provider. */
   async close(): Promise<void> {
     this.health?.stop();
     await this.cache.close();

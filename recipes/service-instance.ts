@@ -10,8 +10,11 @@ export interface ServiceInstance<P = unknown> {
   id: string;
   /** Host name or IP the instance serves on. */
   address: string;
+  /** Port the instance serves on (an integer 0..65535), if it has one. */
   port?: number;
+  /** Free-form labels, e.g. for a caller's own filtering. */
   tags?: string[];
+  /** String key-value pairs describing the instance. */
   metadata?: Record<string, string>;
   /** Anything else, as JSON. */
   payload?: P;
@@ -19,7 +22,11 @@ export interface ServiceInstance<P = unknown> {
   registeredAtMs: number;
 }
 
-export type InstanceSpec<P = unknown> = Omit<ServiceInstance<P>, 'registeredAtMs'> & { registeredAtMs?: number };
+/** What `register()`/`update()` take: a {@link ServiceInstance} whose `registeredAtMs` may be left out. */
+export type InstanceSpec<P = unknown> = Omit<ServiceInstance<P>, 'registeredAtMs'> & {
+  /** When it registered (ms since the epoch); `register()` fills in `Date.now()` when absent, `update()` keeps the original. */
+  registeredAtMs?: number;
+};
 
 /** Checks an instance given to register(); TypeError naming the field. */
 export function checkInstance<P>(where: string, spec: unknown): InstanceSpec<P> {

@@ -22,14 +22,39 @@ import { checkInstance, encodeInstance, type InstanceSpec, type ServiceInstance 
 import { checkPath, knownKeys, optionsObject, stringOption } from './validate.js';
 import { delay } from './waiting.js';
 
+/** The parent of every service's node when no `basePath` is given: `/services`. */
 export const DEFAULT_BASE_PATH = '/services';
 
+/** Options of the {@link ServiceRegistry} constructor. */
 export interface ServiceRegistryOptions {
   /** Where services live. @default '/services' */
   basePath?: string;
 }
 
-export type RegistryEvent = { type: 'registered'; instance: ServiceInstance } | { type: 'error'; error: Error } | { type: 'renewed'; sessionId: bigint };
+/**
+ * What the registry's reconcile loop did: an instance's node now matches its record, a
+ * pass failed (it is retried with backoff), or the registry moved to a new session after
+ * an expiry and registered everything again.
+ */
+export type RegistryEvent =
+  | {
+      /** The instance's node was created, adopted or updated to match its record. */
+      type: 'registered';
+      /** The record now stored in the node. */
+      instance: ServiceInstance;
+    }
+  | {
+      /** A reconcile pass failed; it is retried (50 ms doubling up to 2 s) unless the session expired with no factory to renew it. */
+      type: 'error';
+      /** What the pass failed with. */
+      error: Error;
+    }
+  | {
+      /** After an expiry, the registry got a new session and registered every instance again. */
+      type: 'renewed';
+      /** The new session's id (0n if no client was available). */
+      sessionId: bigint;
+    };
 
 /**
  * @example
@@ -39,6 +64,7 @@ export type RegistryEvent = { type: 'registered'; instance: ServiceInstance } | 
  * await registry.close();
  */
 export class ServiceRegistry {
+  /** The parent of every service's node (`<basePath>/<service>/<id>`). */
   readonly basePath: string;
   private readonly holder: ClientHolder;
   private readonly wanted = new Map<string, ServiceInstance>();

@@ -9,7 +9,9 @@ import { ensurePath, parentOf } from './paths.js';
 import { checkPath, intOption, knownKeys, optionsObject, waitOptions, type WaitOptions } from './validate.js';
 import { raceSignal, waitSignal } from './waiting.js';
 
+/** The counter as read from its node, and the version to compare-and-set against. */
 export interface CounterValue {
+  /** The counter's value (a safe integer). */
   value: number;
   /** The node's version: pass it to trySet(). */
   version: number;
@@ -39,6 +41,7 @@ export class SharedCounter {
 
   constructor(
     private readonly client: Client,
+    /** The znode holding the counter as decimal text. */
     readonly path: string,
     opts: { initial?: number } = {},
   ) {

@@ -144,7 +144,15 @@ export interface TestEnsemble {
   close(): Promise<void>;
 }
 
-/** Starts 1 or 3 fresh servers and resolves once all listen. */
+/**
+ * Starts 1 or 3 fresh servers and resolves once all listen.
+ * @example
+ * import { startTestEnsemble } from 'warden/testing';
+ * const ensemble = await startTestEnsemble({ size: 3 });
+ * const client = await connect({ servers: ensemble.connectString });
+ * await ensemble.servers[0]!.restart();   // kill -9, then start again on the same data dir
+ * await ensemble.close();                 // kills every server, removes the temp dirs
+ */
 export async function startTestEnsemble(opts: TestEnsembleOptions = {}): Promise<TestEnsemble> {
   const o = optionsObject('startTestEnsemble()', opts);
   knownKeys('startTestEnsemble()', o, ['size', 'tickTimeMs', 'startTimeoutMs']);

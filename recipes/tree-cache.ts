@@ -10,15 +10,38 @@ import { SerialTasks } from './serial-tasks.js';
 import { join, parentOf } from './paths.js';
 import { checkPath, knownKeys, optionsObject } from './validate.js';
 
+/** One znode as the mirror last read it (a `getData` result). */
 export interface CachedNode {
+  /** The node's data as last read. */
   data: Buffer;
+  /** The node's Stat as last read (`mzxid`/`cversion` tell an update from a repeat). */
   stat: Stat;
 }
 
+/**
+ * A change to the mirror. `added`/`updated` carry the node as read; `removed` is reported
+ * for each path of a deleted subtree, children before their parent; `initialized` once, after the first
+ * full load in {@link TreeCache.open}.
+ */
 export type TreeEvent =
-  | { type: 'added' | 'updated'; path: string; node: CachedNode }
-  | { type: 'removed'; path: string }
-  | { type: 'initialized' };
+  | {
+      /** `added`: a path new to the mirror; `updated`: its data or children version changed. */
+      type: 'added' | 'updated';
+      /** Full path of the node. */
+      path: string;
+      /** The node as just read. */
+      node: CachedNode;
+    }
+  | {
+      /** The node left the mirror (deleted, or found missing on a re-read). */
+      type: 'removed';
+      /** Full path of the removed node. */
+      path: string;
+    }
+  | {
+      /** The first load of the whole subtree has completed. */
+      type: 'initialized';
+    };
 
 /**
  * @example
@@ -36,6 +59,7 @@ export class TreeCache {
 
   private constructor(
     private readonly client: Client,
+    /** Path of the mirrored subtree's root (the root itself is cached too). */
     readonly root: string,
   ) {
     this.tasks = new SerialTasks(`tree cache ${root}`);
@@ -74,6 +98,10 @@ export class TreeCache {
     return [...this.nodes.keys()].sort();
   }
 
+  /**
+   * Calls `listener` for every change from now on; returns a function that unsubscribes.
+   * A listener that throws is reported as a process warning and does not stop the others.
+   */
   on(listener: (e: TreeEvent) => void): () => void {
     return this.hub.on(listener);
   }
@@ -88,6 +116,11 @@ export class TreeCache {
     return this.tasks.settled();
   }
 
+  /**
+   * Stops following changes: drops pending work, removes the watch and the reconnect
+   * listener, and ends every `events()` iterator. Idempotent. The mirror keeps its last
+   * contents but is no longer updated.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

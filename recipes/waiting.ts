@@ -12,7 +12,9 @@ export function now(): number {
 
 /** Thrown when a recipe's `timeoutMs` passes before what it waited for happened. */
 export class RecipeTimeoutError extends Error {
+  /** `'TimeoutError'`, the same name as the DOMException of `AbortSignal.timeout()`: one `name` check matches both. */
   override name = 'TimeoutError';
+  /** Always `'TIMEOUT'`, for matching without `instanceof`. */
   readonly code = 'TIMEOUT';
   constructor(what: string, timeoutMs: number) {
     super(`${what}: not done within ${timeoutMs} ms`);
