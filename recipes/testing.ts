@@ -42,6 +42,7 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** Options of {@link startTestEnsemble}. */
 export interface TestEnsembleOptions {
   /** 1 (standalone) or 3 servers. @default 1 */
   size?: 1 | 3;
@@ -67,6 +68,7 @@ export class TestServer {
     private readonly startTimeoutMs: number,
   ) {}
 
+  /** Whether its process is up: started and not exited or killed (a paused server counts as running). */
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -136,7 +138,9 @@ process.once('exit', () => {
   for (const s of live) (s as unknown as { child?: ChildProcess }).child?.kill('SIGKILL');
 });
 
+/** What {@link startTestEnsemble} resolves with: the servers, where to connect, and cleanup. */
 export interface TestEnsemble {
+  /** Every server, in id order (`servers[0]` is server.1). */
   servers: TestServer[];
   /** For connect({ servers }). */
   connectString: string;
