@@ -18,6 +18,7 @@ import type { Zxid } from '../base/zxid.js';
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
 import { basename, joinPath, parentOf } from './path.js';
 import type { Acl, ApplyResult, NodeKind, OpResult, SessionId, Stat, Txn, TxnEntry, WatchTrigger } from './types.js';
+import { KIND_FROM_PB, KIND_TO_PB } from './node-kind-pb.js';
 
 const pb = warden.v1;
 
@@ -92,18 +93,6 @@ export interface SessionInfo {
 const EMPTY = new Uint8Array(0);
 const NO_PATHS: ReadonlySet<string> = new Set();
 
-const KIND_TO_PB: Record<NodeKind, warden.v1.NodeKind> = {
-  persistent: pb.NodeKind.NODE_KIND_PERSISTENT,
-  ephemeral: pb.NodeKind.NODE_KIND_EPHEMERAL,
-  container: pb.NodeKind.NODE_KIND_CONTAINER,
-  ttl: pb.NodeKind.NODE_KIND_TTL,
-};
-const KIND_FROM_PB: Record<number, NodeKind> = {
-  [pb.NodeKind.NODE_KIND_PERSISTENT]: 'persistent',
-  [pb.NodeKind.NODE_KIND_EPHEMERAL]: 'ephemeral',
-  [pb.NodeKind.NODE_KIND_CONTAINER]: 'container',
-  [pb.NodeKind.NODE_KIND_TTL]: 'ttl',
-};
 
 function newStat(zxid: Zxid, timeMs: number, owner: SessionId, dataLength: number): Stat {
   return { czxid: zxid, mzxid: zxid, ctime: timeMs, mtime: timeMs, version: 0, cversion: 0, aversion: 0, ephemeralOwner: owner, dataLength, numChildren: 0, pzxid: zxid };

@@ -5,22 +5,11 @@
 import { warden } from '../../proto/gen/warden.js';
 import { fromLong, longToNumber, toLong } from '../../proto/long.js';
 import type { Acl, NodeKind, Txn, TxnEntry } from './types.js';
+import { KIND_FROM_PB, KIND_TO_PB } from './node-kind-pb.js';
 
 const pb = warden.v1;
 const EMPTY = new Uint8Array(0);
 
-const KIND_TO_PB: Record<NodeKind, warden.v1.NodeKind> = {
-  persistent: pb.NodeKind.NODE_KIND_PERSISTENT,
-  ephemeral: pb.NodeKind.NODE_KIND_EPHEMERAL,
-  container: pb.NodeKind.NODE_KIND_CONTAINER,
-  ttl: pb.NodeKind.NODE_KIND_TTL,
-};
-const KIND_FROM_PB: Record<number, NodeKind> = {
-  [pb.NodeKind.NODE_KIND_PERSISTENT]: 'persistent',
-  [pb.NodeKind.NODE_KIND_EPHEMERAL]: 'ephemeral',
-  [pb.NodeKind.NODE_KIND_CONTAINER]: 'container',
-  [pb.NodeKind.NODE_KIND_TTL]: 'ttl',
-};
 
 export class TxnDecodeError extends Error {
   override name = 'TxnDecodeError';
