@@ -48,7 +48,7 @@ export type ConfigEvent<T> =
 /**
  * @example
  * const limits = await ConfigWatch.open(client, '/config/limits', {
- *   schema: (v) => { if (typeof (v as any)?.maxConns !== 'number') throw new Error('maxConns'); return v as { maxConns: number }; },
+ *   schema: (v) => { const c = v as { maxConns?: unknown }; if (typeof c?.maxConns !== 'number') throw new Error('maxConns'); return { maxConns: c.maxConns }; },
  *   defaultValue: { maxConns: 100 },
  * });
  * limits.on((e) => e.type === 'changed' && pool.resize(e.value.maxConns));
