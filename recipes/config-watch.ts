@@ -4,12 +4,11 @@
  * leaves it in place and is reported, updates are compare-and-set by version. Fed by a
  * persistent watch on the node (no polling); a reconnect or a `Resync` re-reads it.
  */
-import { BadVersionError, NodeExistsError, NoNodeError, type Client, type PersistentWatch, type Stat } from '../sdk/index.js';
+import { BadVersionError, NodeExistsError, NoNodeError, type Client, type Stat } from '../sdk/index.js';
 import { checkSchemaOption, decodeConfig, encodeConfig, InvalidConfigError, type ConfigCheck } from './config-schema.js';
-import { EventHub } from './event-hub.js';
-import { SerialTasks } from './serial-tasks.js';
 import { ensurePath, parentOf } from './paths.js';
 import { checkPath, knownKeys, optionsObject } from './validate.js';
+import { WatchFedMirror } from './watch-fed-mirror.js';
 
 /** Options of {@link ConfigWatch.open}. */
 export interface ConfigWatchOptions<T> {
@@ -54,16 +53,11 @@ export type ConfigEvent<T> =
  * limits.on((e) => e.type === 'changed' && pool.resize(e.value.maxConns));
  * await limits.update({ maxConns: 200 }, { version: limits.version });   // compare-and-set
  */
-export class ConfigWatch<T> {
+export class ConfigWatch<T> extends WatchFedMirror<ConfigEvent<T>> {
   private value: T | undefined;
   private valueVersion = -1;
   private nodeVersion = -1;
   private error: InvalidConfigError | undefined;
-  private readonly hub = new EventHub<ConfigEvent<T>>('config watch');
-  private readonly tasks: SerialTasks;
-  private watch: PersistentWatch | undefined;
-  private offState: (() => void) | undefined;
-  private closed = false;
 
   private constructor(
     private readonly client: Client,
@@ -72,8 +66,8 @@ export class ConfigWatch<T> {
     private readonly validate: (v: unknown) => T,
     defaultValue: T | undefined,
   ) {
+    super('config watch', `config ${path}`);
     this.value = defaultValue;
-    this.tasks = new SerialTasks(`config ${path}`);
   }
 
   /** Starts watching `path` and resolves after the first read. */
@@ -114,14 +108,6 @@ export class ConfigWatch<T> {
     return this.error;
   }
 
-  /**
-   * Calls `listener` for every event from now on; returns a function that unsubscribes.
-   * A listener that throws is reported as a process warning and does not stop the others.
-   */
-  on(listener: (e: ConfigEvent<T>) => void): () => void {
-    return this.hub.on(listener);
-  }
-
   /** Events from now on as an async iterable (ends on close()). */
   changes(opts: { signal?: AbortSignal; bufferSize?: number } = {}): AsyncIterableIterator<ConfigEvent<T>> {
     return this.hub.iterate(opts);
@@ -145,21 +131,6 @@ export class ConfigWatch<T> {
       }
     }
     return this.client.setData(this.path, data, { version: version ?? -1 });
-  }
-
-  /** Stops watching. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.tasks.stop();
-    this.offState?.();
-    await this.watch?.close();
-    this.hub.end();
-  }
-
-  /** Settles after every reload requested so far. */
-  settled(): Promise<void> {
-    return this.tasks.settled();
   }
 
   private reload(): void {

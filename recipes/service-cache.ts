@@ -4,11 +4,10 @@
  * re-reads that one instance; a `Resync` (events the server could not replay) or a
  * reconnect re-reads them all. Changes come as events and as an async iterable.
  */
-import { NoNodeError, type Client, type PersistentWatch, type WatchEvent } from '../sdk/index.js';
-import { EventHub } from './event-hub.js';
-import { SerialTasks } from './serial-tasks.js';
+import { NoNodeError, type Client, type WatchEvent } from '../sdk/index.js';
 import { join } from './paths.js';
 import { decodeInstance, type ServiceInstance } from './service-instance.js';
+import { WatchFedMirror } from './watch-fed-mirror.js';
 
 /** A change to a {@link ServiceCache}'s list of instances. */
 export type ServiceChange<P = unknown> =
@@ -35,13 +34,8 @@ export type ServiceChange<P = unknown> =
  * A live list of one service's instances, kept current by a watch; made by
  * {@link ServiceDiscovery.cache}. Reads are local; close it when done.
  */
-export class ServiceCache<P = unknown> {
+export class ServiceCache<P = unknown> extends WatchFedMirror<ServiceChange<P>> {
   private readonly byId = new Map<string, ServiceInstance<P>>();
-  private readonly hub = new EventHub<ServiceChange<P>>('service cache');
-  private readonly tasks: SerialTasks;
-  private watch: PersistentWatch | undefined;
-  private offState: (() => void) | undefined;
-  private closed = false;
 
   /** @internal use ServiceDiscovery.cache() */
   constructor(
@@ -49,7 +43,7 @@ export class ServiceCache<P = unknown> {
     /** Path of the service's node (`<basePath>/<service>`), whose children are the instances. */
     readonly path: string,
   ) {
-    this.tasks = new SerialTasks(`service cache ${path}`);
+    super('service cache', `service cache ${path}`);
   }
 
   /** @internal registers the watch, then loads everything. */
@@ -67,32 +61,9 @@ export class ServiceCache<P = unknown> {
     return [...this.byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Calls `listener` for every change. */
-  on(listener: (c: ServiceChange<P>) => void): () => void {
-    return this.hub.on(listener);
-  }
-
   /** Changes from now on as an async iterable (ends on close()). */
   changes(opts: { signal?: AbortSignal; bufferSize?: number } = {}): AsyncIterableIterator<ServiceChange<P>> {
     return this.hub.iterate(opts);
-  }
-
-  /** Resolves after every change seen so far has been applied (for tests and tools). */
-  settled(): Promise<void> {
-    return this.tasks.settled();
-  }
-
-  /**
-   * Stops following changes: drops pending work, removes the watch and the reconnect
-   * listener, and ends every `changes()` iterator. Idempotent.
-   */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.tasks.stop();
-    this.offState?.();
-    await this.watch?.close();
-    this.hub.end();
   }
 
   private onEvent(e: WatchEvent): void {
@@ -103,7 +74,6 @@ export class ServiceCache<P = unknown> {
     if (id.includes('/')) return;
     this.tasks.run(() => this.reloadOne(id));
   }
-
 
   private async reloadAll(): Promise<void> {
     let ids: string[];

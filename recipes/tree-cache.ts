@@ -4,11 +4,10 @@
  * is reported; a `Resync` (events the server could not replay) or a reconnect re-reads
  * the whole subtree. Reads (`get`, `children`) are local and synchronous.
  */
-import { NoNodeError, type Client, type PersistentWatch, type Stat, type WatchEvent } from '../sdk/index.js';
-import { EventHub } from './event-hub.js';
-import { SerialTasks } from './serial-tasks.js';
+import { NoNodeError, type Client, type Stat, type WatchEvent } from '../sdk/index.js';
 import { join, parentOf } from './paths.js';
 import { checkPath, knownKeys, optionsObject } from './validate.js';
+import { WatchFedMirror } from './watch-fed-mirror.js';
 
 /** One znode as the mirror last read it (a `getData` result). */
 export interface CachedNode {
@@ -49,20 +48,15 @@ export type TreeEvent =
  * console.log(tree.get('/config/db')?.data.toString());
  * for await (const e of tree.events()) console.log(e.type, 'path' in e ? e.path : '');
  */
-export class TreeCache {
+export class TreeCache extends WatchFedMirror<TreeEvent> {
   private readonly nodes = new Map<string, CachedNode>();
-  private readonly hub = new EventHub<TreeEvent>('tree cache');
-  private readonly tasks: SerialTasks;
-  private watch: PersistentWatch | undefined;
-  private offState: (() => void) | undefined;
-  private closed = false;
 
   private constructor(
     private readonly client: Client,
     /** Path of the mirrored subtree's root (the root itself is cached too). */
     readonly root: string,
   ) {
-    this.tasks = new SerialTasks(`tree cache ${root}`);
+    super('tree cache', `tree cache ${root}`);
   }
 
   /** Starts the watch, loads the subtree, and resolves once the mirror is complete. */
@@ -98,36 +92,9 @@ export class TreeCache {
     return [...this.nodes.keys()].sort();
   }
 
-  /**
-   * Calls `listener` for every change from now on; returns a function that unsubscribes.
-   * A listener that throws is reported as a process warning and does not stop the others.
-   */
-  on(listener: (e: TreeEvent) => void): () => void {
-    return this.hub.on(listener);
-  }
-
   /** Changes from now on as an async iterable (ends on close()). */
   events(opts: { signal?: AbortSignal; bufferSize?: number } = {}): AsyncIterableIterator<TreeEvent> {
     return this.hub.iterate(opts);
-  }
-
-  /** Resolves after every change seen so far has been applied. */
-  settled(): Promise<void> {
-    return this.tasks.settled();
-  }
-
-  /**
-   * Stops following changes: drops pending work, removes the watch and the reconnect
-   * listener, and ends every `events()` iterator. Idempotent. The mirror keeps its last
-   * contents but is no longer updated.
-   */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.tasks.stop();
-    this.offState?.();
-    await this.watch?.close();
-    this.hub.end();
   }
 
   private onEvent(e: WatchEvent): void {
@@ -136,7 +103,6 @@ export class TreeCache {
     if (e.type === 'NodeDeleted') return this.tasks.run(async () => this.removeTree(e.path));
     if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') this.tasks.run(async () => void (await this.readOne(e.path)));
   }
-
 
   private async readOne(path: string): Promise<boolean> {
     try {
