@@ -94,10 +94,13 @@ describe.each(TARGETS)('%s', (name) => {
       const make = (c: Client, id: string): LeaderSelector => {
         const s = new LeaderSelector(c, path, { id });
         selectors.push(s);
-        void s.run((leadership) => {
+        void s.run(async (leadership) => {
           runs.push(id);
           tokens.push(leadership.token);
           if (runs.length === 4) enough.resolve();
+          // return only once the other candidate is queued, so "requeued at the back"
+          // is what decides the next leader (not which create happened to land first)
+          if (runs.length < 4) await waitFor(async () => (await participants(c, path)).length >= 2, { timeoutMs: 10_000 });
         });
         return s;
       };
