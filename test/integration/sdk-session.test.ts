@@ -315,13 +315,15 @@ describe('failures during requests', () => {
 
   it('pings keep an idle session alive well past its timeout', async () => {
     const { server } = await startStandalone();
-    const a = await openClient(server.address, { sessionTimeoutMs: 400 });
+    // 1200 ms rather than the 400 ms minimum: a loaded CI machine can stall this process
+    // for a few hundred ms, which would expire a 400 ms session for a reason other than pings.
+    const a = await openClient(server.address, { sessionTimeoutMs: 1200 });
     const b = await openClient(server.address);
     await a.create('/idle', null, { mode: 'ephemeral' });
     const states: string[] = [];
     a.on('state', (e) => states.push(e.state));
     // Time passing is the point here, not a synchronisation.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
     expect(await b.exists('/idle')).not.toBeNull();
     expect(a.state).toBe('connected');
     expect(states.filter((s) => s === 'expired')).toEqual([]);
