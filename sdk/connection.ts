@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Code } from '../proto/codes.js';
 import { decodeServerFrame, encodeConnect, type ConnectSpec, type ServerMessage } from './codec.js';
 import { ConnectionLossError, errorFromCode, WardenError } from './errors.js';
-import type { ServerAddress } from './options.js';
+import type { ResolvedTls, ServerAddress } from './options.js';
 
 const SESSION_METHOD = '/warden.v1.Warden/Session';
 const identity = (b: Buffer): Buffer => b;
@@ -43,9 +43,11 @@ export class Connection {
    * error (SERVERBEHIND, SESSIONEXPIRED, AUTHFAILED, NOTSERVING, LIMITEXCEEDED), or a
    * ConnectionLossError when the server cannot be reached in `timeoutMs`.
    */
-  static open(address: ServerAddress, spec: ConnectSpec, timeoutMs: number, signal?: AbortSignal): Promise<{ conn: Connection; hello: Hello }> {
+  static open(address: ServerAddress, spec: ConnectSpec, timeoutMs: number, signal?: AbortSignal, tls?: ResolvedTls): Promise<{ conn: Connection; hello: Hello }> {
     const target = formatAddress(address);
-    const channel = new grpc.Client(target, grpc.credentials.createInsecure(), {
+    const credentials = tls ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
+    const channel = new grpc.Client(target, credentials, {
+      ...(tls?.serverName !== undefined ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {}),
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       'grpc.enable_retries': 0,

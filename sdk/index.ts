@@ -26,7 +26,7 @@ export type {
   VersionOptions,
   WatchOptions,
 } from './client.js';
-export type { CallOptions, ConnectOptions, ServerAddress } from './options.js';
+export type { CallOptions, ConnectOptions, ServerAddress, TlsOptions } from './options.js';
 export { parseConnectString, parseServers } from './options.js';
 export type { StateEvent, StateListener } from './states.js';
 export { OneShotWatch, PersistentWatch } from './watch-handles.js';

@@ -93,6 +93,34 @@ export interface ConnectOptions {
    * @default false
    */
   canBeReadOnly?: boolean;
+  /**
+   * Connect with TLS (to the servers' `secureClientPort`). `true` trusts Node's built-in
+   * root certificates; an object names the CA to trust and, for servers with
+   * `ssl.clientAuth=need`, this client's certificate and key (all PEM, as text or bytes).
+   * The server's certificate must name the host of the connect string (or `serverName`).
+   * @example { ca: readFileSync('ca.pem'), cert: readFileSync('client.pem'), key: readFileSync('client-key.pem') }
+   */
+  tls?: boolean | TlsOptions;
+}
+
+/** TLS settings of {@link ConnectOptions.tls}; every field is optional. */
+export interface TlsOptions {
+  /** PEM certificates of the CA(s) to trust instead of Node's built-in roots */
+  ca?: Data;
+  /** PEM certificate chain this client presents (needs `key`) */
+  cert?: Data;
+  /** PEM private key of `cert` */
+  key?: Data;
+  /** the name the server's certificate must carry, when it differs from the host connected to */
+  serverName?: string;
+}
+
+/** TLS settings as bytes, checked. */
+export interface ResolvedTls {
+  ca: Buffer | undefined;
+  cert: Buffer | undefined;
+  key: Buffer | undefined;
+  serverName: string | undefined;
 }
 
 export interface ResolvedOptions {
@@ -112,6 +140,8 @@ export interface ResolvedOptions {
   reconnectMaxDelayMs: number;
   shuffleServers: boolean;
   canBeReadOnly: boolean;
+  /** undefined: plain TCP */
+  tls: ResolvedTls | undefined;
 }
 
 function fail(option: string, expected: string, got: unknown): never {
@@ -192,7 +222,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     if (typeof v !== 'boolean') fail(name, 'a boolean', v);
     return v;
   };
-  const known = new Set([
+  const known = new Set(['tls',
     'servers', 'sessionTimeoutMs', 'signal', 'connectTimeoutMs', 'sessionId', 'sessionPassword', 'auth', 'maxPendingRequests',
     'requestTimeoutMs', 'readRetries', 'reconnectMinDelayMs', 'reconnectMaxDelayMs', 'shuffleServers', 'canBeReadOnly',
   ]);
@@ -213,7 +243,29 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     reconnectMaxDelayMs,
     shuffleServers: bool('shuffleServers', true),
     canBeReadOnly: bool('canBeReadOnly', false),
+    tls: resolveTls(o.tls),
   };
+}
+
+function resolveTls(v: unknown): ResolvedTls | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return { ca: undefined, cert: undefined, key: undefined, serverName: undefined };
+  if (v === null || typeof v !== 'object') fail('tls', 'a boolean or { ca, cert, key, serverName }', v);
+  const t = v as Record<string, unknown>;
+  for (const key of Object.keys(t)) if (!['ca', 'cert', 'key', 'serverName'].includes(key)) throw new TypeError(`connect(): unknown option \`tls.${key}\``);
+  const pem = (name: string): Buffer | undefined => {
+    const x = t[name];
+    if (x === undefined) return undefined;
+    if (typeof x === 'string') return Buffer.from(x, 'utf8');
+    if (x instanceof Uint8Array) return Buffer.from(x);
+    return fail(`tls.${name}`, 'PEM text or bytes', x);
+  };
+  const out: ResolvedTls = { ca: pem('ca'), cert: pem('cert'), key: pem('key'), serverName: undefined };
+  if ((out.cert === undefined) !== (out.key === undefined)) fail(out.cert ? 'tls.key' : 'tls.cert', 'given together with the other (a certificate needs its key)', undefined);
+  const name = t.serverName;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) fail('tls.serverName', 'a non-empty string', name);
+  out.serverName = name as string | undefined;
+  return out;
 }
 
 /** Per-call options, checked the same way. */

@@ -206,6 +206,7 @@ export class Session {
           { sessionId: this.sessionId, password: this.password, timeoutMs: this.opts.sessionTimeoutMs, lastZxidSeen: this.zxid, readOnly: this.opts.canBeReadOnly },
           perServer,
           signal,
+          this.opts.tls,
         );
         if (this.phase === 'closing' || this.phase === 'closed' || this.phase === 'expired') {
           conn.close();

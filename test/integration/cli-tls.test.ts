@@ -16,6 +16,7 @@ import { waitStable } from '../support/ensemble-status.js';
 import { connect as tcpConnect } from 'node:net';
 import { runCli } from '../support/ops-cli.js';
 import { rawSession } from '../support/ops-raw-client.js';
+import { connect, Perms } from '../../sdk/index.js';
 
 afterEach(killAllServers);
 afterAll(removeTempDirs);
@@ -51,6 +52,39 @@ describe('TLS client port', () => {
     // No client certificate: the handshake is refused.
     const noCert = grpc.credentials.createSsl(ca);
     await expect(rawSession(`localhost:${securePort}`, { credentials: noCert })).rejects.toThrow();
+  });
+
+  it('the SDK and the shell connect with TLS and a client certificate', async () => {
+    const dir = tempDir('warden-tls-');
+    const pki = makeTestPki(dir);
+    const [port, securePort] = await freePorts(2);
+    const cfg = writeStandaloneCfg(dir, port!, {
+      secureClientPort: securePort!,
+      'ssl.certFile': pki.serverCert,
+      'ssl.keyFile': pki.serverKey,
+      'ssl.caFile': pki.caCert,
+      'ssl.clientAuth': 'need',
+    });
+    await ServerProcess.start({ config: cfg.file });
+    const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) };
+    const c = await connect({ servers: `localhost:${securePort}`, tls, connectTimeoutMs: 10_000 });
+    try {
+      // the certificate's subject is this session's x509 identity
+      await c.create('/tls-alice', 'from the SDK', { acl: [{ perms: Perms.ALL, id: { scheme: 'x509', id: pki.clientId } }] });
+      expect((await c.getData('/tls-alice')).data.toString()).toBe('from the SDK');
+    } finally {
+      await c.close();
+    }
+    // no client certificate: the server's TLS handshake refuses it, connect() gives up
+    await expect(connect({ servers: `localhost:${securePort}`, tls: { ca: tls.ca }, connectTimeoutMs: 1500 })).rejects.toThrow();
+
+    const files = ['-tls-ca', pki.caCert, '-tls-cert', pki.clientCert, '-tls-key', pki.clientKey];
+    const get = await runCli(['shell', '-server', `localhost:${securePort}`, ...files, 'get', '/tls-alice']);
+    expect(get.stdout).toContain('from the SDK');
+    expect(get.code).toBe(0);
+    const half = await runCli(['shell', '-server', `localhost:${securePort}`, '-tls-cert', pki.clientCert, 'ls', '/']);
+    expect(half.code).not.toBe(0);
+    expect(half.stderr).toContain('-tls-cert and -tls-key go together');
   });
 
   it('stops start-up on unreadable or mismatched certificate files', async () => {

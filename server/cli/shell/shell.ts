@@ -5,18 +5,23 @@
  * otherwise it reads commands from the terminal (prompt, tab completion of commands and
  * znode paths, history) or, when stdin is not a terminal, one per line from stdin.
  */
+import { readFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { connect, type Client } from '../../../sdk/index.js';
 import { CommandError, UsageError } from '../args.js';
 import { COMMAND_NAMES, describeError, findShellCommand, SHELL_COMMANDS, ShellUsageError, type ShellContext } from './commands.js';
 import { tokenize } from './syntax.js';
 
-export const SHELL_HELP = `Usage: warden shell [-server host:port[,host:port...]] [-timeout ms] [command args...]
+export const SHELL_HELP = `Usage: warden shell [-server host:port[,host:port...]] [-timeout ms] [-tls] [-tls-ca file] [-tls-cert file -tls-key file] [command args...]
 
 An interactive shell like zkCli.sh. With a command, runs it and exits (exit code 1 if it
 failed), e.g.  warden shell -server localhost:2181 ls /
   -server <list>    servers to connect to (default localhost:2181)
   -timeout <ms>     session timeout (default 30000)
+  -tls              connect with TLS (to secureClientPort), trusting Node's root CAs
+  -tls-ca <file>    connect with TLS, trusting this CA (PEM)
+  -tls-cert <file>  client certificate (PEM) for servers with ssl.clientAuth=need
+  -tls-key <file>   its private key (PEM)
   -h, --help        this help
 
 Commands:
@@ -28,6 +33,8 @@ interface ShellArgs {
   servers: string;
   timeoutMs: number;
   command: string[];
+  /** undefined: plain TCP; otherwise the PEM files to read (each optional) */
+  tls?: { ca?: string; cert?: string; key?: string };
 }
 
 /** zkCli spells its options with one dash (-server); both spellings work. */
@@ -36,7 +43,11 @@ export function parseShellArgs(args: string[]): ShellArgs | 'help' {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help' || a === '-help') return 'help';
-    const opt = /^--?(server|timeout)$/.exec(a)?.[1];
+    if (a === '-tls' || a === '--tls') {
+      out.tls ??= {};
+      continue;
+    }
+    const opt = /^--?(server|timeout|tls-ca|tls-cert|tls-key)$/.exec(a)?.[1];
     if (opt === undefined) {
       if (a.startsWith('-') && out.command.length === 0) throw new UsageError(`unknown option ${a}`, SHELL_HELP);
       out.command = args.slice(i);
@@ -45,9 +56,11 @@ export function parseShellArgs(args: string[]): ShellArgs | 'help' {
     const v = args[++i];
     if (v === undefined) throw new UsageError(`${a} needs a value`, SHELL_HELP);
     if (opt === 'server') out.servers = v;
+    else if (opt.startsWith('tls-')) (out.tls ??= {})[opt.slice(4) as 'ca' | 'cert' | 'key'] = v;
     else if (/^\d+$/.test(v) && Number(v) > 0) out.timeoutMs = Number(v);
     else throw new UsageError(`-timeout expects milliseconds, got "${v}"`, SHELL_HELP);
   }
+  if (out.tls && (out.tls.cert === undefined) !== (out.tls.key === undefined)) throw new UsageError('-tls-cert and -tls-key go together', SHELL_HELP);
   return out;
 }
 
@@ -119,19 +132,29 @@ export function completer(client: Client): (line: string, cb: (err: null, result
   };
 }
 
+function readPem(file: string | undefined, flag: string): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new CommandError(`${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 export async function shell(args: string[]): Promise<number> {
   const parsed = parseShellArgs(args);
   if (parsed === 'help') {
     process.stdout.write(SHELL_HELP);
     return 0;
   }
+  const tls = parsed.tls && { ca: readPem(parsed.tls.ca, '-tls-ca'), cert: readPem(parsed.tls.cert, '-tls-cert'), key: readPem(parsed.tls.key, '-tls-key') };
   let client: Client;
   const connectMs = Math.min(parsed.timeoutMs, 15_000);
   // A timer of our own keeps the process alive while connect() tries, and bounds it.
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new Error(`no server answered within ${connectMs} ms`)), connectMs);
   try {
-    client = await connect({ servers: parsed.servers, sessionTimeoutMs: parsed.timeoutMs, connectTimeoutMs: connectMs, signal: abort.signal });
+    client = await connect({ servers: parsed.servers, sessionTimeoutMs: parsed.timeoutMs, connectTimeoutMs: connectMs, signal: abort.signal, ...(tls ? { tls } : {}) });
   } catch (e) {
     const reason = abort.signal.aborted ? (abort.signal.reason as Error).message : (e as Error).message;
     throw new CommandError(`cannot connect to ${parsed.servers}: ${reason}`);

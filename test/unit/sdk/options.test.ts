@@ -24,6 +24,12 @@ describe('connect options', () => {
       [{ servers: 'a', reconnectMinDelayMs: 100, reconnectMaxDelayMs: 10 }, /`reconnectMaxDelayMs`/],
       [{ servers: 'a', shuffleServers: 'yes' }, /`shuffleServers`/],
       [{ servers: 'a', sesionTimeoutMs: 5 }, /`sesionTimeoutMs`/],
+      [{ servers: 'a', tls: 'yes' }, /`tls`/],
+      [{ servers: 'a', tls: { ca: 5 } }, /`tls.ca`/],
+      [{ servers: 'a', tls: { cert: 'PEM' } }, /`tls.key`/],
+      [{ servers: 'a', tls: { key: 'PEM' } }, /`tls.cert`/],
+      [{ servers: 'a', tls: { serverName: '' } }, /`tls.serverName`/],
+      [{ servers: 'a', tls: { cafile: 'x' } }, /`tls.cafile`/],
     ];
     for (const [opts, re] of bad) expect(() => resolveOptions(opts as ConnectOptions), JSON.stringify(opts, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toThrow(re);
     for (const [opts] of bad) expect(() => resolveOptions(opts as ConnectOptions)).toThrow(TypeError);
@@ -36,5 +42,8 @@ describe('connect options', () => {
     expect(o.readRetries).toBe(3);
     expect(o.sessionId).toBe(0n);
     expect(Buffer.from(o.auth[0]!.auth).toString()).toBe('u:p');
+    expect(o.tls).toBeUndefined();
+    expect(resolveOptions({ servers: 'h', tls: true }).tls).toEqual({ ca: undefined, cert: undefined, key: undefined, serverName: undefined });
+    expect(resolveOptions({ servers: 'h', tls: { ca: 'PEM' } }).tls?.ca?.toString()).toBe('PEM');
   });
 });
