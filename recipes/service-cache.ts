@@ -5,6 +5,8 @@
  * reconnect re-reads them all. Changes come as events and as an async iterable.
  */
 import { NoNodeError, type Client, type WatchEvent } from '../sdk/index.js';
+import type { ClientHolder } from './client-source.js';
+import { delay } from './waiting.js';
 import { join } from './paths.js';
 import { decodeInstance, type ServiceInstance } from './service-instance.js';
 import { WatchFedMirror } from './watch-fed-mirror.js';
@@ -37,9 +39,11 @@ export type ServiceChange<P = unknown> =
 export class ServiceCache<P = unknown> extends WatchFedMirror<ServiceChange<P>> {
   private readonly byId = new Map<string, ServiceInstance<P>>();
 
+  private client!: Client;
+
   /** @internal use ServiceDiscovery.cache() */
   constructor(
-    private readonly client: Client,
+    private readonly holder: ClientHolder,
     /** Path of the service's node (`<basePath>/<service>`), whose children are the instances. */
     readonly path: string,
   ) {
@@ -48,12 +52,39 @@ export class ServiceCache<P = unknown> extends WatchFedMirror<ServiceChange<P>> 
 
   /** @internal registers the watch, then loads everything. */
   async start(): Promise<void> {
-    this.watch = await this.client.addWatch(this.path, 'persistentRecursive', { listener: (e) => this.onEvent(e) });
-    this.offState = this.client.on('state', (e) => {
-      if (e.state === 'reconnected') this.tasks.run(() => this.reloadAll());
-    });
+    await this.follow(await this.holder.get());
     this.tasks.run(() => this.reloadAll());
     await this.tasks.settled();
+  }
+
+  /**
+   * Watches through `client`. After its session expires, the watch is gone with it: with a
+   * factory behind the holder, the cache follows again on a new session and re-reads
+   * everything (instances that left meanwhile are removed, new ones added).
+   */
+  private async follow(client: Client): Promise<void> {
+    this.client = client;
+    this.watch = await client.addWatch(this.path, 'persistentRecursive', { listener: (e) => this.onEvent(e) });
+    this.offState?.();
+    this.offState = client.on('state', (e) => {
+      if (e.state === 'reconnected') this.tasks.run(() => this.reloadAll());
+      if (e.state === 'expired' && this.holder.renewable) this.tasks.run(() => this.renew());
+    });
+  }
+
+  /** Follows on a new session, retrying (50 ms doubling up to 2 s) until it works or the cache closes. */
+  private async renew(): Promise<void> {
+    for (let backoffMs = 50; !this.closed; backoffMs = Math.min(2000, backoffMs * 2)) {
+      try {
+        await this.follow(await this.holder.get());
+        await this.reloadAll();
+        return;
+      } catch (e) {
+        if (this.closed) return;
+        process.emitWarning(`service cache ${this.path}: following on a new session failed, retrying: ${(e as Error).message}`, 'WardenRecipeWarning');
+        await delay(backoffMs);
+      }
+    }
   }
 
   /** The instances now, sorted by id. */

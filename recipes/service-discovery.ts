@@ -4,7 +4,8 @@
  * instances reported as failing (`noteError`) for a cooldown, and optionally skip those
  * failing an SDK-side health check.
  */
-import { NoNodeError, type Client } from '../sdk/index.js';
+import { NoNodeError } from '../sdk/index.js';
+import { ClientHolder, type ClientSource } from './client-source.js';
 import { HealthChecker, type HealthCheck } from './health-check.js';
 import { join } from './paths.js';
 import { DownInstances, DOWN_COOLDOWN_MS, DOWN_ERROR_THRESHOLD, roundRobin, type ProviderStrategy } from './provider-strategy.js';
@@ -41,10 +42,15 @@ export class ServiceDiscovery {
   /** The parent of every service's node; must match the registry's. @default '/services' */
   readonly basePath: string;
 
-  constructor(
-    private readonly client: Client,
-    opts: { basePath?: string } = {},
-  ) {
+  private readonly holder: ClientHolder;
+
+  /**
+   * `client` is a Client, or a function that connects one: with a function, the caches and
+   * providers made here carry on after a session expiry on a new session (re-watching and
+   * re-reading everything); with a Client they keep their last list once it has expired.
+   */
+  constructor(client: ClientSource, opts: { basePath?: string } = {}) {
+    this.holder = new ClientHolder(client, 'ServiceDiscovery');
     const o = optionsObject('ServiceDiscovery', opts);
     knownKeys('ServiceDiscovery', o, ['basePath']);
     this.basePath = checkPath('ServiceDiscovery', 'basePath', stringOption('ServiceDiscovery', o, 'basePath', DEFAULT_BASE_PATH));
@@ -53,7 +59,7 @@ export class ServiceDiscovery {
   /** The names of the registered services. */
   async services(): Promise<string[]> {
     try {
-      return await this.client.getChildren(this.basePath);
+      return await (await this.holder.get()).getChildren(this.basePath);
     } catch (e) {
       if (e instanceof NoNodeError) return [];
       throw e;
@@ -63,9 +69,10 @@ export class ServiceDiscovery {
   /** The instances of `service` now (one read; use cache() to follow changes). */
   async list<P = unknown>(service: string): Promise<ServiceInstance<P>[]> {
     const parent = join(this.basePath, checkName('ServiceDiscovery.list()', 'service', service));
+    const client = await this.holder.get();
     let ids: string[];
     try {
-      ids = await this.client.getChildren(parent);
+      ids = await client.getChildren(parent);
     } catch (e) {
       if (e instanceof NoNodeError) return [];
       throw e;
@@ -73,7 +80,7 @@ export class ServiceDiscovery {
     const out: ServiceInstance<P>[] = [];
     for (const id of ids.sort()) {
       try {
-        const inst = decodeInstance<P>((await this.client.getData(join(parent, id))).data);
+        const inst = decodeInstance<P>((await client.getData(join(parent, id))).data);
         if (inst) out.push(inst);
       } catch (e) {
         if (!(e instanceof NoNodeError)) throw e;
@@ -84,9 +91,17 @@ export class ServiceDiscovery {
 
   /** A live cache of `service`'s instances. Close it when done. */
   async cache<P = unknown>(service: string): Promise<ServiceCache<P>> {
-    const c = new ServiceCache<P>(this.client, join(this.basePath, checkName('ServiceDiscovery.cache()', 'service', service)));
+    const c = new ServiceCache<P>(this.holder, join(this.basePath, checkName('ServiceDiscovery.cache()', 'service', service)));
     await c.start();
     return c;
+  }
+
+  /**
+   * Closes the client this discovery connected through its factory, if any (a Client
+   * given to it stays open). Close the caches and providers first.
+   */
+  async close(): Promise<void> {
+    await this.holder.closeOwned();
   }
 
   /** A provider over a live cache of `service`. Close it when done. */

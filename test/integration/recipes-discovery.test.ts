@@ -135,5 +135,33 @@ describe.each(TARGETS)('%s', (name) => {
       expect(owner).not.toBe(first.sessionId);
       expect(owner).toBe(made[made.length - 1]!.sessionId);
     });
+
+    it("a discovery made with a factory keeps its caches following on a new session after its own expires", async () => {
+      const producer = await client();
+      const reg = new ServiceRegistry(producer, { basePath: '/svc5' });
+      fx.closeLater(reg);
+      await reg.register({ name: 'api', id: 'a1', address: 'h1' });
+      const made: Client[] = [];
+      const d = new ServiceDiscovery(async () => {
+        const c = await client();
+        made.push(c);
+        return c;
+      }, { basePath: '/svc5' });
+      const cache = await d.cache('api');
+      fx.closeLater(cache, d);
+      expect(cache.instances().map((i) => i.id)).toEqual(['a1']);
+      const first = made[0]!;
+      await expireSession(first, fx.target.connectString);
+      // changes while (and after) the cache's session is gone: the cache must catch up
+      await reg.register({ name: 'api', id: 'a2', address: 'h2' });
+      await reg.unregister('api', 'a1');
+      await waitFor(() => cache.instances().map((i) => i.id).join() === 'a2', { what: 'the cache on its new session' });
+      expect(made.length).toBe(2);
+      expect(first.state).toBe('expired');
+      // and it is watching again, not just re-read once
+      await reg.register({ name: 'api', id: 'a3', address: 'h3' });
+      await waitFor(() => cache.instances().map((i) => i.id).join() === 'a2,a3', { what: 'a3 through the new watch' });
+      expect(await d.services()).toEqual(['api']);
+    });
   });
 });
