@@ -17,6 +17,7 @@ const proxies = new Set<FaultProxy>();
 export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private blocked = false;
+  private acceptedCount = 0;
 
   private constructor(
     private readonly server: Server,
@@ -49,7 +50,13 @@ export class FaultProxy {
     return [...this.sockets].filter((s) => !s.destroyed).length / 2;
   }
 
+  /** Connections accepted so far, refused ones included: a test waits on it to know a client tried. */
+  get accepted(): number {
+    return this.acceptedCount;
+  }
+
   private accept(client: Socket): void {
+    this.acceptedCount++;
     if (this.blocked) {
       client.destroy();
       return;

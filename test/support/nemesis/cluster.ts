@@ -37,9 +37,11 @@ export interface Cluster {
 
 const CFG: CfgValues = { preAllocSize: 1024, snapCount: 2000 };
 
-export async function startCluster(topology: Topology, dir: string, env: Record<string, string>, name: string): Promise<Cluster> {
+/** `extra`: zoo.cfg keys for every member, over the defaults (e.g. longer syncLimit). */
+export async function startCluster(topology: Topology, dir: string, env: Record<string, string>, name: string, extra: CfgValues = {}): Promise<Cluster> {
+  const cfgValues = { ...CFG, ...extra };
   if (topology === 'standalone') {
-    const cfg = writeStandaloneCfg(dir, await freePort(), CFG);
+    const cfg = writeStandaloneCfg(dir, await freePort(), cfgValues);
     const server = await ServerProcess.start({ name, config: cfg.file, env, logLevel: 'warn' });
     const proxy = await TcpProxy.start({ host: server.host, port: server.port });
     return {
@@ -76,7 +78,7 @@ export async function startCluster(topology: Topology, dir: string, env: Record<
       perMember[from.id]![`server.${to.id}`] = `127.0.0.1:${q.port}:${e.port}`;
     }
   }
-  const cfgs = writeEnsembleCfgs(dir, members, CFG, perMember);
+  const cfgs = writeEnsembleCfgs(dir, members, cfgValues, perMember);
   const procs = new Map<number, ServerProcess>();
   await Promise.all(
     cfgs.map(async (c) => {
