@@ -19,6 +19,7 @@ import { killAllServers, removeTempDirs } from '../support/index.js';
 import type { Topology } from '../support/nemesis/cluster.js';
 import { runOnce, type RunReport } from '../support/nemesis/fault-run.js';
 import { renderFigures } from '../support/nemesis/figures.js';
+import { memberBitFlipScenario } from '../support/nemesis/member-corruption.js';
 import { bitFlipScenario, diskFullScenario, ioErrorScenario, tornTailScenario, type Verdict } from '../support/nemesis/storage-scenarios.js';
 
 const env = process.env;
@@ -72,9 +73,9 @@ for (let i = 0; i < runs; i++) {
 
 if (withStorage) {
   it('storage faults (for the matrix)', async () => {
-    for (const scenario of [() => ioErrorScenario('fsync'), () => ioErrorScenario('write'), () => tornTailScenario(firstSeed), () => bitFlipScenario(firstSeed), () => diskFullScenario()]) {
+    for (const scenario of [() => ioErrorScenario('fsync'), () => ioErrorScenario('write'), () => tornTailScenario(firstSeed), () => bitFlipScenario(firstSeed), () => memberBitFlipScenario(firstSeed), () => diskFullScenario()]) {
       verdicts.push(await scenario());
     }
     expect(verdicts.filter((v) => !v.ok).map((v) => `${v.fault}: ${v.outcome}`)).toEqual([]);
-  }, 300_000);
+  }, 480_000);
 }
