@@ -15,13 +15,20 @@ const MODES: ReadonlySet<string> = new Set(['standalone', 'leader', 'follower', 
 
 const AdminClient = grpc.makeGenericClientConstructor(adminServiceDefinition, 'Admin');
 
+/**
+ * The probe polls every 20 ms, like ZooKeeper's (a new TCP connection per `srvr`). grpc-js
+ * would otherwise wait out its reconnect backoff (1 s, then 1.6 s, ...) after a refused
+ * connection, so a server that starts in 1.1 s was reported serving at about 2.6 s.
+ */
+const PROBE_CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 20, 'grpc.max_reconnect_backoff_ms': 20 };
+
 export function wardenLauncher(nodeArgs: readonly string[] = []): Launcher {
   const clients = new Map<string, grpc.Client>();
   const clientFor = (m: Member): grpc.Client => {
     const key = `${m.host}:${m.clientPort}`;
     let c = clients.get(key);
     if (!c) {
-      c = new AdminClient(key, grpc.credentials.createInsecure());
+      c = new AdminClient(key, grpc.credentials.createInsecure(), PROBE_CHANNEL_OPTIONS);
       clients.set(key, c);
     }
     return c;
