@@ -12,12 +12,13 @@
  * flight, flush the log), and a second signal exits at once.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAdminHttp, type AdminHttpServer } from '../admin/admin-http.js';
 import { MetricsExporter } from '../admin/metrics-exporter.js';
 import { createLogger, parseLogLevel, type Logger, type LogLevel } from '../base/log.js';
+import { LogFile } from '../base/log-file.js';
 import { startServer, type RunningServer } from '../cluster/server.js';
 import { ConfigError, loadConfig, type ServerConfig } from '../config/server-config.js';
 import { CommandError, intOption, parse, UsageError } from './args.js';
@@ -183,37 +184,40 @@ function isReady(m: unknown): m is ReadyMessage {
 
 // ------------------------------------------------------------------ foreground
 
-function openLog(args: StartArgs, config: ServerConfig): { log: Logger; file?: string; close(): void } {
+function openLog(args: StartArgs, config: ServerConfig): { log: Logger; file?: LogFile; close(): void } {
   const level: LogLevel = parseLogLevel(args.logLevel ?? process.env.WARDEN_LOG_LEVEL);
   const dir = args.logDir ?? config.logDir;
   if (dir === undefined) return { log: createLogger({ level }), close() {} };
-  const file = join(resolve(dir), 'warden.log');
-  let fd: number;
+  const path = join(resolve(dir), 'warden.log');
+  let file: LogFile;
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    fd = openSync(file, 'a', 0o644);
+    mkdirSync(dirname(path), { recursive: true });
+    file = new LogFile(path, { maxBytes: config.logMaxFileBytes, keep: config.logMaxBackupIndex });
   } catch (e) {
-    throw new CommandError(`cannot open the log file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CommandError(`cannot open the log file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  // Synchronous appends: a line is in the file before the event it reports goes further.
-  // After close (late events during exit) lines go to stderr rather than a dead descriptor.
-  let open = true;
-  const log = createLogger({ level, write: (line) => (open ? writeSync(fd, `${line}\n`) : process.stderr.write(`${line}\n`)) });
-  return {
-    log,
-    file,
-    close: () => {
-      if (!open) return;
-      open = false;
-      closeSync(fd);
+  // After close (late events during exit) lines go to stderr rather than a dead descriptor;
+  // a log file that cannot be written (disk full) must not take the server down with it.
+  const log = createLogger({
+    level,
+    write: (line) => {
+      try {
+        if (file.write(line)) return;
+      } catch {
+        // fall through to stderr
+      }
+      process.stderr.write(`${line}\n`);
     },
-  };
+  });
+  return { log, file, close: () => file.close() };
 }
 
 const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 async function runForeground(args: StartArgs, config: ServerConfig): Promise<number> {
   const { log, file: logFile, close: closeLog } = openLog(args, config);
+  // logrotate's postrotate can send SIGHUP: the file it moved away is closed and a new one opened
+  if (logFile) process.on('SIGHUP', () => logFile.reopen());
   for (const w of config.warnings) log.warn(w);
 
   const exporter = new MetricsExporter({ fsyncWarningThresholdMs: config.fsyncWarningThresholdMs });
@@ -264,7 +268,7 @@ async function runForeground(args: StartArgs, config: ServerConfig): Promise<num
     metrics: metricsHttp ? hostPort(metricsHttp.host, metricsHttp.port) : admin ? 'admin /metrics' : 'off',
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
-    logFile: logFile ?? 'stderr',
+    logFile: logFile?.path ?? 'stderr',
     config: config.configFile ?? '(defaults)',
     pidFile,
   });

@@ -53,6 +53,10 @@ export interface ServerConfig {
   fsyncWarningThresholdMs: number;
   /** where `warden start` writes its log file; undefined = stderr in the foreground, dataDir when daemonized */
   logDir?: string;
+  /** the log file is rotated once it would pass this size (ZooKeeper: zookeeper.log.maxfilesize); 0 = never */
+  logMaxFileBytes: number;
+  /** rotated log files kept (ZooKeeper: zookeeper.log.maxbackupindex) */
+  logMaxBackupIndex: number;
   /** TLS client port (ZooKeeper: secureClientPort); needs ssl.certFile and ssl.keyFile */
   secureClientPort?: number;
   secureClientPortAddress?: string;
@@ -126,6 +130,16 @@ interface Draft extends Omit<ServerConfig, 'dataLogDir' | 'minSessionTimeoutMs' 
   quorumFiles?: Partial<NonNullable<ServerConfig['quorumTls']>>;
 }
 
+/** "256MB", "10KB", "1GB" or plain bytes (log4j's spelling); 0 means no limit. */
+function byteSize(value: string, fail: (p: string) => never): number {
+  const m = /^(\d+)\s*(KB|MB|GB)?$/i.exec(value.trim());
+  if (!m) fail(`expected a size like 256MB, 10KB or a number of bytes, got "${value}"`);
+  const unit = { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[(m[2] ?? '').toUpperCase() as 'KB' | 'MB' | 'GB'] ?? 1;
+  const n = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(n)) fail(`too large: "${value}"`);
+  return n;
+}
+
 function int(value: string, fail: (p: string) => never, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^-?\d+$/.test(value)) fail(`expected a whole number, got "${value}"`);
   const n = Number(value);
@@ -170,6 +184,10 @@ const SETTERS: Record<string, Setter> = {
   'fsync.warningthresholdms': (c, v, f) => (c.fsyncWarningThresholdMs = int(v, f, 1)),
   logDir: (c, v, f) => (c.logDir = v.length > 0 ? v : f('must not be empty')),
   'zookeeper.log.dir': (c, v, f) => SETTERS.logDir!(c, v, f),
+  'zookeeper.log.maxfilesize': (c, v, f) => (c.logMaxFileBytes = byteSize(v, f)),
+  logMaxFileSize: (c, v, f) => (c.logMaxFileBytes = byteSize(v, f)),
+  'zookeeper.log.maxbackupindex': (c, v, f) => (c.logMaxBackupIndex = int(v, f, 0, 1000)),
+  logMaxBackupIndex: (c, v, f) => (c.logMaxBackupIndex = int(v, f, 0, 1000)),
   secureClientPort: (c, v, f) => (c.secureClientPort = port(v, f, true)),
   secureClientPortAddress: (c, v, f) => (c.secureClientPortAddress = v.length > 0 ? v : f('must not be empty')),
   'ssl.certFile': (c, v, f) => (tls(c).certFile = v.length > 0 ? v : f('must not be empty')),
@@ -238,6 +256,8 @@ function defaults(): Draft {
     adminAddress: '127.0.0.1',
     metricsHttpHost: '0.0.0.0',
     fsyncWarningThresholdMs: 1000,
+    logMaxFileBytes: 256 * 1024 * 1024,
+    logMaxBackupIndex: 20,
     extendedTypesEnabled: true,
     containerCheckIntervalMs: 1000,
     servers: [],

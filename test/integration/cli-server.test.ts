@@ -4,11 +4,11 @@
  * when nothing runs), `stop` stops it gracefully, `restart` brings it back, a second start
  * is refused, and failures to start are reported with their reason.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort, removeTempDirs, tempDir, writeStandaloneCfg } from '../support/index.js';
+import { freePort, removeTempDirs, tempDir, waitFor, writeStandaloneCfg } from '../support/index.js';
 import { isAlive, killDaemon, pidFromFile, runCli } from '../support/ops-cli.js';
 import { rawSession } from '../support/ops-raw-client.js';
 
@@ -84,6 +84,33 @@ describe('warden start | status | stop | restart', () => {
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('no server to stop');
     expect((await runCli(['status', '--config', cfg.file])).code).toBe(1);
+  });
+
+  it('rotates its log by size and reopens it on SIGHUP after logrotate moved it', async () => {
+    const cfg = await standaloneCfg({ 'zookeeper.log.maxfilesize': '2KB', 'zookeeper.log.maxbackupindex': 2, 'admin.enableServer': 'false' });
+    const started = await runCli(['start', '--config', cfg.file, '--log-level', 'debug']);
+    expect(started.code, started.stdout + started.stderr).toBe(0);
+    const pid = pidFromFile(cfg.dataDir)!;
+    const log = join(cfg.dataDir, 'warden.log');
+    // sessions opening and closing write log lines: enough of them pass 2 KB several times
+    await waitFor(async () => {
+      const s = await rawSession(`127.0.0.1:${cfg.port}`);
+      await s.close();
+      return existsSync(`${log}.2`);
+    }, { what: 'two rotations' });
+    expect(existsSync(`${log}.3`)).toBe(false);
+    for (const f of [log, `${log}.1`, `${log}.2`]) expect(statSync(f).size).toBeLessThanOrEqual(2048 + 512);
+
+    renameSync(log, `${log}.moved`);
+    process.kill(pid, 'SIGHUP');
+    await waitFor(async () => {
+      const s = await rawSession(`127.0.0.1:${cfg.port}`);
+      await s.close();
+      return existsSync(log);
+    }, { what: 'a new warden.log after SIGHUP' });
+    expect(isAlive(pid)).toBe(true);
+    expect((await runCli(['stop', '--config', cfg.file])).code).toBe(0);
+    expect(readFileSync(log, 'utf8')).toMatch(/INFO +stopped /);
   });
 
   it('reports why a daemon could not start', async () => {

@@ -117,6 +117,13 @@ describe('keys and defaults', () => {
     ]);
   });
 
+  it('log rotation: ZooKeeper\'s log4j keys with KB/MB/GB sizes, 256MB x 20 by default', () => {
+    expect(defaultConfig()).toMatchObject({ logMaxFileBytes: 256 * 1024 * 1024, logMaxBackupIndex: 20 });
+    expect(parse('dataDir=/d\nzookeeper.log.maxfilesize=10MB\nzookeeper.log.maxbackupindex=3')).toMatchObject({ logMaxFileBytes: 10 * 1024 * 1024, logMaxBackupIndex: 3 });
+    expect(parse('dataDir=/d\nlogMaxFileSize=4096')).toMatchObject({ logMaxFileBytes: 4096 });
+    expect(parse('dataDir=/d\nlogMaxFileSize=2kb')).toMatchObject({ logMaxFileBytes: 2048 });
+  });
+
   it('comments, blank lines, CRLF, a BOM and ZooKeeper-only keys (as warnings) are accepted', () => {
     const c = parse('\uFEFF# comment\r\n\r\ntickTime=3000   # trailing comment\r\ndataDir=/d\r\n4lw.commands.whitelist=*\r\n');
     expect(c.tickTimeMs).toBe(3000);
@@ -140,6 +147,8 @@ describe('bad input: one line naming file, line and key', () => {
     ['dataDir=/d\njust some words', 'just some words', /^zoo\.cfg:2: just some words: expected key=value$/],
     ['dataDir=/d\nminSessionTimeout=5000\nmaxSessionTimeout=4000', 'minSessionTimeout', /^zoo\.cfg:2: minSessionTimeout: minSessionTimeout \(5000 ms\) must not exceed maxSessionTimeout/],
     ['tickTime=2000', 'dataDir', /^zoo\.cfg: dataDir: is required in a config file$/],
+    ['dataDir=/d\nzookeeper.log.maxfilesize=lots', 'zookeeper.log.maxfilesize', /expected a size like 256MB/],
+    ['dataDir=/d\nlogMaxBackupIndex=-1', 'logMaxBackupIndex', /must be between 0 and 1000/],
   ];
   it.each(cases)('%j names %s', (text, key, message) => {
     const e = error(text);
