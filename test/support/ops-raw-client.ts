@@ -3,6 +3,7 @@
  * watch, close; nothing else. It lets the admin and metrics tests put load on a server
  * without the SDK (and checks the numbers the server reports, not the SDK's behaviour).
  */
+import Long from 'long';
 import * as grpc from '@grpc/grpc-js';
 import { warden } from '../../proto/gen/warden.js';
 
@@ -40,14 +41,14 @@ export async function rawSession(address: string, opts: { credentials?: grpc.Cha
   const sessionId = await new Promise<bigint>((resolve, reject) => {
     onConnected = resolve;
     onFailed = reject;
-    send({ connect: { sessionId: 0, timeoutMs: opts.timeoutMs ?? 4000 } });
+    send({ connect: { sessionId: Long.ZERO, timeoutMs: opts.timeoutMs ?? 4000 } });
   });
   let xid = 0;
   const request = (op: Omit<warden.v1.IRequest, 'xid'>): Promise<number> =>
     new Promise<number>((resolve) => {
       xid++;
       waiting.set(xid, resolve);
-      send({ request: { xid, ...op } });
+      send({ request: { xid: Long.fromNumber(xid), ...op } });
     });
   return {
     sessionId,
@@ -64,7 +65,7 @@ export async function rawSession(address: string, opts: { credentials?: grpc.Cha
     close: async () => {
       xid++;
       const done = new Promise<void>((resolve) => call.on('end', () => resolve()));
-      send({ close: { xid } });
+      send({ close: { xid: Long.fromNumber(xid) } });
       await Promise.race([done, new Promise<void>((r) => call.on('close', () => r()))]);
       call.end();
       client.close();

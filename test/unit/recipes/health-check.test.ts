@@ -26,7 +26,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const at = (id: string, p: number | undefined): ServiceInstance => ({ name: 'web', id, address: '127.0.0.1', ...(p === undefined ? {} : { port: p }) });
+const at = (id: string, p: number | undefined): ServiceInstance => ({ name: 'web', id, address: '127.0.0.1', registeredAtMs: 0, ...(p === undefined ? {} : { port: p }) });
 const budget = (): AbortSignal => AbortSignal.timeout(2000);
 
 describe('httpCheck', () => {
