@@ -1,46 +1,23 @@
 /**
  * Peer frames <-> the Zab core's messages and the request-forwarding messages (the wire
- * format is proto/warden/v1/peer.proto). Decoding checks what the core relies on (known
+ * format is proto/warden/v1/peer.proto; a forwarded write's op is in forward-codec.ts). Decoding checks what the core relies on (known
  * types, entries present) and throws PeerFrameError on anything else, which closes the
  * connection: a peer that sends garbage is treated like a peer that went away.
  */
 import { warden } from '../../proto/gen/warden.js';
 import { fromLong, longToNumber, toLong } from '../../proto/long.js';
 import type { ForwardedAnswer, ForwardedRequest } from '../request/forwarded.js';
-import type { WriteOp } from '../request/ops.js';
 import type { AuthInfo, SessionId } from '../tree/types.js';
 import type { Entry, Msg, PeerState, ServerId, Snapshot } from '../zab/types.js';
+import { writeOpIn, writeOpOut } from './forward-codec.js';
+import { PeerFrameError } from './peer-frame-error.js';
 
 const pb = warden.v1;
 
-export class PeerFrameError extends Error {
-  override name = 'PeerFrameError';
-}
+export { PeerFrameError };
 
 export type TouchFrame = { kind: 'touch'; sessions: SessionId[] };
 export type PeerBody = { kind: 'hello'; id: ServerId } | { kind: 'zab'; msg: Msg } | { kind: 'request'; req: ForwardedRequest } | { kind: 'answer'; answer: ForwardedAnswer } | TouchFrame;
-
-// ------------------------------------------------------------------ JSON with bigints and bytes
-
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  // The holder's own value: a Buffer has already been turned into {type, data} by toJSON.
-  const raw = this[key];
-  if (typeof raw === 'bigint') return { $big: raw.toString() };
-  if (raw instanceof Uint8Array) return { $bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
-  return value;
-}
-
-function reviver(_key: string, value: unknown): unknown {
-  if (value && typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    if (typeof v.$big === 'string') return BigInt(v.$big);
-    if (typeof v.$bytes === 'string') return new Uint8Array(Buffer.from(v.$bytes, 'base64'));
-  }
-  return value;
-}
-
-const toJson = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v, replacer));
-const fromJson = <T>(b: Uint8Array | null | undefined): T => JSON.parse(Buffer.from(b ?? new Uint8Array()).toString('utf8'), reviver) as T;
 
 // ------------------------------------------------------------------ encode
 
@@ -93,20 +70,18 @@ export function encodePeerFrame(body: PeerBody): Uint8Array {
     case 'zab':
       return pb.PeerFrame.encode({ zab: zabOut(body.msg) }).finish();
     case 'touch':
-      return pb.PeerFrame.encode({ request: { type: 'touch', sessions: body.sessions.map((s) => toLong(s)) } }).finish();
+      return pb.PeerFrame.encode({ touch: { sessions: body.sessions.map((s) => toLong(s)) } }).finish();
     case 'request': {
       const r = body.req;
-      if (r.kind === 'sync') return pb.PeerFrame.encode({ request: { type: 'sync', sessionId: toLong(r.sessionId), cxid: toLong(BigInt(r.cxid), false) } }).finish();
-      return pb.PeerFrame.encode({
-        request: { type: 'request', sessionId: toLong(r.sessionId), cxid: toLong(BigInt(r.cxid), false), opJson: toJson(r.op), authJson: toJson(r.auth), clientIp: r.clientIp },
-      }).finish();
+      const who = { sessionId: toLong(r.sessionId), cxid: toLong(BigInt(r.cxid), false) };
+      if (r.kind === 'sync') return pb.PeerFrame.encode({ sync: who }).finish();
+      return pb.PeerFrame.encode({ write: { ...who, auth: r.auth.map((a) => ({ scheme: a.scheme, id: a.id })), clientIp: r.clientIp, ...writeOpOut(r.op) } }).finish();
     }
     case 'answer': {
       const a = body.answer;
-      if (a.kind === 'synced') return pb.PeerFrame.encode({ request: { type: 'synced', sessionId: toLong(a.sessionId), cxid: toLong(BigInt(a.cxid), false), zxid: toLong(a.zxid) } }).finish();
-      return pb.PeerFrame.encode({
-        request: { type: 'failed', sessionId: toLong(a.sessionId), cxid: toLong(BigInt(a.cxid), false), err: a.err, message: a.message, multiCodes: a.multiCodes ?? [] },
-      }).finish();
+      const who = { sessionId: toLong(a.sessionId), cxid: toLong(BigInt(a.cxid), false) };
+      if (a.kind === 'synced') return pb.PeerFrame.encode({ synced: { ...who, zxid: toLong(a.zxid) } }).finish();
+      return pb.PeerFrame.encode({ failed: { ...who, err: a.err, message: a.message, multiCodes: a.multiCodes ?? [] } }).finish();
     }
   }
 }
@@ -180,23 +155,22 @@ export function decodePeerFrame(bytes: Uint8Array): PeerBody {
   }
   if (m.body === 'hello') return { kind: 'hello', id: m.hello ?? 0 };
   if (m.body === 'zab' && m.zab) return { kind: 'zab', msg: zabIn(m.zab) };
-  if (m.body === 'request' && m.request) {
-    const r = m.request;
-    const sessionId = fromLong(r.sessionId);
-    const cxid = longToNumber(r.cxid);
-    switch (r.type) {
-      case 'touch':
-        return { kind: 'touch', sessions: (r.sessions ?? []).map((s) => fromLong(s)) };
-      case 'sync':
-        return { kind: 'request', req: { kind: 'sync', sessionId, cxid } };
-      case 'request':
-        return { kind: 'request', req: { kind: 'write', sessionId, cxid, op: fromJson<WriteOp>(r.opJson), auth: fromJson<AuthInfo[]>(r.authJson), clientIp: r.clientIp ?? '' } };
-      case 'synced':
-        return { kind: 'answer', answer: { kind: 'synced', sessionId, cxid, zxid: fromLong(r.zxid) } };
-      case 'failed':
-        return { kind: 'answer', answer: { kind: 'failed', sessionId, cxid, err: r.err ?? 0, message: r.message ?? '', multiCodes: r.multiCodes && r.multiCodes.length > 0 ? r.multiCodes : undefined } };
-      default:
-        throw new PeerFrameError(`unknown request frame type "${r.type}"`);
+  switch (m.body) {
+    case 'touch':
+      return { kind: 'touch', sessions: (m.touch!.sessions ?? []).map((s) => fromLong(s)) };
+    case 'sync':
+      return { kind: 'request', req: { kind: 'sync', sessionId: fromLong(m.sync!.sessionId), cxid: longToNumber(m.sync!.cxid) } };
+    case 'write': {
+      const w = m.write!;
+      const auth: AuthInfo[] = (w.auth ?? []).map((a) => ({ scheme: a.scheme ?? '', id: a.id ?? '' }));
+      return { kind: 'request', req: { kind: 'write', sessionId: fromLong(w.sessionId), cxid: longToNumber(w.cxid), op: writeOpIn(w), auth, clientIp: w.clientIp ?? '' } };
+    }
+    case 'synced':
+      return { kind: 'answer', answer: { kind: 'synced', sessionId: fromLong(m.synced!.sessionId), cxid: longToNumber(m.synced!.cxid), zxid: fromLong(m.synced!.zxid) } };
+    case 'failed': {
+      const f = m.failed!;
+      const multiCodes = f.multiCodes && f.multiCodes.length > 0 ? f.multiCodes : undefined;
+      return { kind: 'answer', answer: { kind: 'failed', sessionId: fromLong(f.sessionId), cxid: longToNumber(f.cxid), err: f.err ?? 0, message: f.message ?? '', multiCodes } };
     }
   }
   throw new PeerFrameError('peer frame has no body');

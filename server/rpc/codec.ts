@@ -35,7 +35,8 @@ export type Incoming =
   | { kind: 'setWatches'; xid: number; op: SetWatchesOp }
   | { kind: 'close'; xid: number };
 
-const CREATE_MODES: Record<number, CreateMode> = {
+/** client.proto's CreateMode numbers -> the pipeline's modes (also used by forwarded writes). */
+export const CREATE_MODES: Record<number, CreateMode> = {
   [pb.CreateMode.CREATE_MODE_PERSISTENT]: 'persistent',
   [pb.CreateMode.CREATE_MODE_EPHEMERAL]: 'ephemeral',
   [pb.CreateMode.CREATE_MODE_PERSISTENT_SEQUENTIAL]: 'persistentSequential',

@@ -15,8 +15,9 @@ export class TxnDecodeError extends Error {
   override name = 'TxnDecodeError';
 }
 
-const aclOut = (acl: readonly Acl[]): warden.v1.Acl.$Properties[] => acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
-const aclIn = (acl: warden.v1.Acl.$Properties[] | null | undefined): Acl[] =>
+/** ACLs as client.proto's Acl messages (also used by forwarded writes). */
+export const aclOut = (acl: readonly Acl[]): warden.v1.Acl.$Properties[] => acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
+export const aclIn = (acl: warden.v1.Acl.$Properties[] | null | undefined): Acl[] =>
   (acl ?? []).map((a) => ({ perms: a.perms ?? 0, id: { scheme: a.id?.scheme ?? '', id: a.id?.id ?? '' } }));
 
 function txnOut(t: Txn): warden.v1.Txn.$Properties {
