@@ -2,11 +2,14 @@
  * A distributed FIFO queue (Curator's DistributedQueue, simple form): items are
  * persistent-sequential nodes `item-<seq>` with JSON data. `put` is protected (a lost
  * create reply is found, never doubled); `take` removes the head with a versioned delete,
- * so two consumers never both take one item when the answers arrive. A delete whose reply
- * was lost is looked up after reconnecting: if the item is gone it is treated as taken
- * (at-least-once in that one ambiguous case). Consumers wait on a child watch.
+ * so two consumers never both take one item. The delete goes in one `multi` with an
+ * ephemeral claim node (`claim-<session>-<item>`), so a take whose reply was lost to a
+ * connection loss is settled after reconnecting by looking for the claim: present, the
+ * item is ours; absent, the delete did not happen. Only when the session expired
+ * meanwhile (the claim is gone with it) is the outcome unknown, and take() says so.
+ * Consumers wait on a child watch.
  */
-import { BadVersionError, NoNodeError, OneShotWatch, WardenError, type Client } from '../sdk/index.js';
+import { BadVersionError, NoNodeError, OneShotWatch, SessionExpiredError, WardenError, type Client } from '../sdk/index.js';
 import { join } from './paths.js';
 import { createProtected } from './protected-create.js';
 import { sortSequential } from './sequential-nodes.js';
@@ -14,6 +17,8 @@ import { checkPath, waitOptions, type WaitOptions } from './validate.js';
 import { raceSignal, waitSignal } from './waiting.js';
 
 export const ITEM_PREFIX = 'item-';
+/** Prefix of the ephemeral claim a take() creates with its delete. */
+export const CLAIM_PREFIX = 'claim-';
 
 /**
  * @example
@@ -94,14 +99,29 @@ export class DistributedQueue<T = unknown> {
         if (e instanceof NoNodeError) continue;
         throw e;
       }
+      const claim = join(this.path, `${CLAIM_PREFIX}${this.client.sessionId.toString(16)}-${n.name}`);
       try {
-        await this.client.delete(path, { version, signal });
+        await this.client.multi(
+          [
+            { op: 'delete', path, version },
+            { op: 'create', path: claim, mode: 'ephemeral' },
+          ],
+          { signal },
+        );
       } catch (e) {
         if (e instanceof NoNodeError || e instanceof BadVersionError) continue; // another consumer took it
         if (!(e instanceof WardenError && e.outcomeUnknown)) throw e;
-        await this.client.waitForConnected({ signal });
-        if (await this.client.exists(path, { signal })) continue;
+        // The reply was lost: the claim, made in the same transaction, says whether it happened.
+        // (If the session expired meanwhile, waitForConnected rejects: the outcome stays unknown.)
+        try {
+          await this.client.waitForConnected({ signal });
+        } catch (w) {
+          throw w instanceof SessionExpiredError ? e : w;
+        }
+        if (!(await this.client.exists(claim, { signal }))) continue;
       }
+      // The claim has done its job; it is ephemeral, so a failed delete costs nothing lasting.
+      this.client.delete(claim).catch(() => undefined);
       return { item: JSON.parse(data.toString('utf8')) as T };
     }
     return undefined;
