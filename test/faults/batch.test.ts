@@ -2,8 +2,8 @@
  * Goal: Warden keeps its guarantees under random faults on real processes. Each run starts a
  * standalone server or a 3- or 5-voter ensemble behind TCP proxies (client links and every
  * directed peer link), records every client operation while a seeded nemesis kills (random
- * member or leader), pauses, partitions, isolates, delays, jumps the clock and fails
- * fsync/write calls, then checks the
+ * member or leader), pauses, partitions, isolates, delays, jumps every clock or skews one
+ * member's, and fails fsync/write calls, sometimes several at once, then checks the
  * histories: linearizable registers, no acknowledged create lost, zxid order, watches,
  * sessions, and no overlapping critical sections accepted by a fencing resource.
  *

@@ -37,12 +37,16 @@ export interface Cluster {
 
 const CFG: CfgValues = { preAllocSize: 1024, snapCount: 2000 };
 
+/** Environment of every member, or of member `id` (0: the standalone server), e.g. its own clock. */
+export type MemberEnv = Record<string, string> | ((id: number) => Record<string, string>);
+
 /** `extra`: zoo.cfg keys for every member, over the defaults (e.g. longer syncLimit). */
-export async function startCluster(topology: Topology, dir: string, env: Record<string, string>, name: string, extra: CfgValues = {}): Promise<Cluster> {
+export async function startCluster(topology: Topology, dir: string, memberEnv: MemberEnv, name: string, extra: CfgValues = {}): Promise<Cluster> {
   const cfgValues = { ...CFG, ...extra };
+  const envOf = (id: number): Record<string, string> => (typeof memberEnv === 'function' ? memberEnv(id) : memberEnv);
   if (topology === 'standalone') {
     const cfg = writeStandaloneCfg(dir, await freePort(), cfgValues);
-    const server = await ServerProcess.start({ name, config: cfg.file, env, logLevel: 'warn' });
+    const server = await ServerProcess.start({ name, config: cfg.file, env: envOf(0), logLevel: 'warn' });
     const proxy = await TcpProxy.start({ host: server.host, port: server.port });
     return {
       topology,
@@ -82,7 +86,7 @@ export async function startCluster(topology: Topology, dir: string, env: Record<
   const procs = new Map<number, ServerProcess>();
   await Promise.all(
     cfgs.map(async (c) => {
-      procs.set(c.id, await ServerProcess.start({ name: `${name}-m${c.id}`, config: c.file, env, logLevel: 'warn', startTimeoutMs: 60_000 }));
+      procs.set(c.id, await ServerProcess.start({ name: `${name}-m${c.id}`, config: c.file, env: envOf(c.id), logLevel: 'warn', startTimeoutMs: 60_000 }));
     }),
   );
   const clientProxies = new Map<number, TcpProxy>();

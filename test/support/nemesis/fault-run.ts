@@ -3,27 +3,32 @@
  * client link and each directed peer link behind its own TCP proxy), the workload
  * recording every operation, and a nemesis applying faults drawn from the seed (kill -9,
  * kill -9 with a torn tail before the restart, kill -9 of the leader, SIGSTOP/SIGCONT,
- * blackhole, connection drops, delay, wall-clock jumps, fsync and write errors). In an
- * ensemble each fault hits one member or one link, and is healed before the next: a
- * majority stays up, so the service must stay correct and, after the heal, available. Then every fault is healed, the
- * final state read, and the histories checked. A run that finds anything keeps its data dir
- * and writes its histories there, and its report carries the seed.
+ * blackhole, connection drops, delay, wall-clock jumps of every member, one member's wall
+ * clock skewed alone (offset and rate), fsync and write errors). Each fault hits one member
+ * or one link (or the clocks) and heals itself within a few seconds; faults may overlap (a
+ * seeded chance, at most 2 at once, 3 with 5 voters, never on the same target), so for a
+ * while a majority may be down or cut off, but never for longer than the faults last. Then
+ * every fault is healed, the final state read (the liveness phase: it must answer), and the
+ * histories checked. A run that finds anything keeps its data dir and writes its histories
+ * there, and its report carries the seed.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkLinearizable, checkSessions, checkSet, checkWatches, checkZxidOrder, historyToJson, registerLinOps, registerModel, type LinResult } from '../checker/index.js';
+import { connect, type Client } from '../../../sdk/index.js';
 import { Random } from '../random.js';
 import type { ServerProcess } from '../server-process.js';
 import { tempDir } from '../temp-dir.js';
 import { waitFor } from '../wait-for.js';
-import { clockJump, faketimeEnv, faultTools, fiuEnable, fiuEnv, mergeEnv, type FaultTools } from './fault-tools.js';
+import { clockJump, clockSet, faketimeEnv, faultTools, fiuEnable, fiuEnv, mergeEnv, type FaultTools } from './fault-tools.js';
+import { FaultSlots } from './fault-slots.js';
 import { tornTail } from './log-damage.js';
 import { LockRun, type LockReport } from './lock-run.js';
 import { logDir, startCluster, type Cluster, type Topology } from './cluster.js';
 import type { TcpProxy } from './tcp-proxy.js';
 import { Workload } from './workload.js';
 
-export const FAULTS = ['kill', 'kill-leader', 'kill-torn', 'pause', 'blackhole', 'drop', 'delay', 'isolate', 'clock', 'fsync-error', 'write-error', 'pause-holder'] as const;
+export const FAULTS = ['kill', 'kill-leader', 'kill-torn', 'pause', 'blackhole', 'drop', 'delay', 'isolate', 'clock', 'skew', 'fsync-error', 'write-error', 'pause-holder'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface RunOptions {
@@ -36,6 +41,12 @@ export interface RunOptions {
   keys?: number;
   /** lock holders in their own processes (0: no lock workload) @default 3 */
   lockHolders?: number;
+  /**
+   * Chance that a fault starts while others are still in flight (on other targets), instead
+   * of after they healed. At most 2 faults at once (3 with 5 voters). 0: one at a time.
+   * @default 0.4
+   */
+  overlap?: number;
 }
 
 /** fault -> outcome -> count */
@@ -86,10 +97,12 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     if (why) skipped.push(`${f}: ${why}`);
     return !why;
   });
-  const clockFile = join(dir, 'faketime.rc');
+  // Each member's wall clock has its own control file: 'clock' steps them all alike, 'skew'
+  // moves one member's alone.
+  const clockFile = (id: number): string => join(dir, `faketime-${id}.rc`);
   const fiuPrefix = join(dir, 'fiu-ctrl');
-  const env = mergeEnv(tools.faketime.ok ? faketimeEnv(tools, clockFile) : {}, tools.fiu.ok ? fiuEnv(tools, fiuPrefix) : {});
-  const cluster: Cluster = await startCluster(topology, dir, env, `faults-${opts.seed}`);
+  const envOf = (id: number): Record<string, string> => mergeEnv(tools.faketime.ok ? faketimeEnv(tools, clockFile(id)) : {}, tools.fiu.ok ? fiuEnv(tools, fiuPrefix) : {});
+  const cluster: Cluster = await startCluster(topology, dir, envOf, `faults-${opts.seed}`);
   const keys = Array.from({ length: opts.keys ?? 3 }, (_, i) => `/r${i}`);
   const workload = new Workload(
     { servers: () => cluster.clientAddress, keys, registerWorkers: opts.registerWorkers ?? 4, sessionTimeoutMs: 4000, requestTimeoutMs: 2500, tag: `${opts.seed}`, syncReads: topology !== 'standalone' },
@@ -101,8 +114,10 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
   let finalElements: string[] = [];
   const locks = lockHolders > 0 ? new LockRun(cluster.clientAddress, new Random(opts.seed ^ 0x10c)) : undefined;
   let lock: LockReport | undefined;
-  const anyMember = (): number => rnd.pick(cluster.ids);
   const allLinks = (): TcpProxy[] => [...cluster.clientProxies.values(), ...cluster.peerLinks.flatMap((l) => l.proxies)];
+  const slots = new FaultSlots();
+  const overlapMax = topology === 5 ? 3 : 2;
+  const overlapChance = opts.overlap ?? 0.4;
   let finalRead = false;
   try {
     await workload.setup();
@@ -120,13 +135,32 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
       }
     })();
     const serverFaults = faults.filter((f) => f !== 'pause-holder');
-    while (Date.now() < deadline && serverFaults.length > 0) {
-      await sleep(rnd.int(500, 2000));
+    // Faults in flight; one may start before the others healed (seeded), on other targets.
+    const inFlight = new Set<Promise<void>>();
+    const failed: unknown[] = [];
+    while (Date.now() < deadline && serverFaults.length > 0 && failed.length === 0) {
+      if (inFlight.size > 0 && inFlight.size < overlapMax && rnd.chance(overlapChance)) await sleep(rnd.int(50, 400));
+      else {
+        await Promise.all(inFlight);
+        await sleep(rnd.int(500, 2000));
+      }
       if (Date.now() >= deadline) break;
       const fault = rnd.pick(serverFaults);
-      applied[fault] = (applied[fault] ?? 0) + 1;
-      await apply(fault);
+      const alongside = inFlight.size;
+      const started = apply(fault);
+      const done: Promise<void> = started.then(
+        (ran) => {
+          if (!ran) return;
+          applied[fault] = (applied[fault] ?? 0) + 1;
+          if (alongside > 0) applied['overlapping'] = (applied['overlapping'] ?? 0) + 1;
+        },
+        (e: unknown) => void failed.push(e),
+      );
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
     }
+    await Promise.all(inFlight);
+    if (failed.length > 0) throw failed[0];
     const rest = deadline - Date.now();
     if (rest > 0) await sleep(rest);
     await holderPauses;
@@ -148,63 +182,118 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     await cluster.close();
   }
 
-  async function apply(fault: Fault): Promise<void> {
+  /** Applies one fault and heals it; false when its targets were all held by faults in flight. */
+  async function apply(fault: Fault): Promise<boolean> {
+    const held: string[] = [];
+    const take = (keys: string[]): boolean => {
+      if (!slots.take(keys)) return false;
+      held.push(...keys);
+      return true;
+    };
+    // a member (or a member's clock) that no fault in flight holds
+    const freeMember = (key: 'member' | 'clock'): number | undefined => {
+      const free = cluster.ids.filter((id) => slots.isFree(`${key}:${id}`));
+      if (free.length === 0) return undefined;
+      const id = rnd.pick(free);
+      return take([`${key}:${id}`]) ? id : undefined;
+    };
+    try {
+      return await applyHeld(fault, take, freeMember);
+    } finally {
+      slots.release(held);
+    }
+  }
+
+  async function applyHeld(fault: Fault, take: (keys: string[]) => boolean, freeMember: (key: 'member' | 'clock') => number | undefined): Promise<boolean> {
     switch (fault) {
       case 'kill':
       case 'kill-leader':
       case 'kill-torn': {
-        const id = fault === 'kill-leader' ? ((await cluster.leader()) ?? anyMember()) : anyMember();
+        let id: number | undefined;
+        if (fault === 'kill-leader') {
+          const leader = await cluster.leader();
+          id = leader !== undefined && take([`member:${leader}`]) ? leader : undefined;
+        } else id = freeMember('member');
+        if (id === undefined) return false;
         await cluster.proc(id).kill('SIGKILL');
         if (fault === 'kill-torn') {
           const damage = tornTail(logDir(cluster, id), rnd);
-          if (!damage) return restart(id, 'torn tail', 'no log yet');
+          if (!damage) {
+            await restart(id, 'torn tail', 'no log yet');
+            return true;
+          }
         }
         await sleep(rnd.int(0, 800));
-        return restart(id, fault === 'kill-torn' ? 'torn tail' : undefined);
+        await restart(id, fault === 'kill-torn' ? 'torn tail' : undefined);
+        return true;
       }
       case 'pause': {
-        const p = cluster.proc(anyMember());
+        const id = freeMember('member');
+        if (id === undefined) return false;
+        const p = cluster.proc(id);
         p.pause();
         await sleep(rnd.int(200, 1500));
         p.resume();
-        return;
+        return true;
       }
       case 'blackhole':
       case 'drop':
       case 'delay': {
-        const link = rnd.pick(allLinks());
+        const links = allLinks();
+        const free = links.map((_, i) => i).filter((i) => slots.isFree(`link:${i}`));
+        if (free.length === 0) return false;
+        const i = rnd.pick(free);
+        if (!take([`link:${i}`])) return false;
+        const link = links[i]!;
         link.set(fault === 'delay' ? { kind: 'delay', ms: rnd.int(10, 120) } : { kind: fault });
         await sleep(fault === 'drop' ? rnd.int(100, 800) : rnd.int(300, 2000));
         link.heal();
-        return;
+        return true;
       }
       case 'isolate': {
         // a partition: one member loses every peer link both ways (its clients still reach it)
-        const id = anyMember();
+        const links = allLinks();
+        const id = rnd.pick(cluster.ids);
         const cut = cluster.peerLinks.filter((l) => l.from === id || l.to === id).flatMap((l) => l.proxies);
+        if (!take([`member:${id}`, ...cut.map((p) => `link:${links.indexOf(p)}`)])) return false;
         for (const p of cut) p.set({ kind: 'blackhole' });
         await sleep(rnd.int(500, 2500));
         for (const p of cut) p.heal();
-        return;
+        return true;
       }
-      case 'clock':
-        clockJump(clockFile, rnd.pick([-1, 1]) * rnd.int(5, 7200));
+      case 'clock': {
+        // every member's wall clock steps alike
+        if (!take(cluster.ids.map((id) => `clock:${id}`))) return false;
+        const offset = rnd.pick([-1, 1]) * rnd.int(5, 7200);
+        for (const id of cluster.ids) clockJump(clockFile(id), offset);
         await sleep(rnd.int(300, 1500));
-        clockJump(clockFile, 0);
-        return;
+        for (const id of cluster.ids) clockJump(clockFile(id), 0);
+        return true;
+      }
+      case 'skew': {
+        // one member's wall clock alone: minutes to hours off, maybe running at half or twice the rate
+        const id = freeMember('clock');
+        if (id === undefined) return false;
+        clockSet(clockFile(id), rnd.pick([-1, 1]) * rnd.int(60, 7200), rnd.pick([1, 1, 0.5, 2]));
+        await sleep(rnd.int(1000, 4000));
+        clockSet(clockFile(id), 0);
+        return true;
+      }
       case 'fsync-error':
       case 'write-error': {
-        const id = anyMember();
+        const id = freeMember('member');
+        if (id === undefined) return false;
         const server = cluster.proc(id);
         const pid = server.pid;
-        if (pid === undefined || !server.running) return;
+        if (pid === undefined || !server.running) return false;
         await fiuEnable(fiuPrefix, pid, fault === 'fsync-error' ? 'fsync' : 'write');
-        // Fail-stop: the next write must bring the process down. Writes keep coming from the
-        // workload (in an ensemble every member persists every txn).
-        const stopped = await Promise.race([server.exited.then(() => true), sleep(10_000).then(() => false)]);
+        // Fail-stop: the next write must bring the process down. Writes come from the workload
+        // (in an ensemble every member persists every txn), and from here too, so that a
+        // stalled workload on a loaded machine cannot leave the member without one.
+        const stopped = await writesUntilExit(server, 30_000);
         if (!stopped) {
-          bump(storage, fault, 'kept running (no write within 10 s?)');
-          problems.push(`${fault}: member ${id} did not stop within 10 s of failing ${fault === 'fsync-error' ? 'fsync' : 'write'} calls`);
+          bump(storage, fault, 'kept running (no write within 30 s?)');
+          problems.push(`${fault}: member ${id} did not stop within 30 s of failing ${fault === 'fsync-error' ? 'fsync' : 'write'} calls while writes were sent`);
           await server.kill('SIGKILL');
         } else {
           const exit = await server.exited;
@@ -214,11 +303,34 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
             problems.push(`${fault}: unexpected exit ${JSON.stringify(exit)}`);
           }
         }
-        return restart(id, fault);
+        await restart(id, fault);
+        return true;
       }
       case 'pause-holder':
-        return; // on its own schedule (above)
+        return false; // on its own schedule (above)
     }
+  }
+
+  /** Sends writes (straight to the servers) until `server` exits; false if it still runs after `ms`. */
+  async function writesUntilExit(server: ServerProcess, ms: number): Promise<boolean> {
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    const until = Date.now() + ms;
+    let client: Client | undefined;
+    try {
+      for (let i = 0; !exited && Date.now() < until; i++) {
+        try {
+          client ??= await connect({ servers: cluster.directAddress, sessionTimeoutMs: 4000, requestTimeoutMs: 2000, connectTimeoutMs: 2000 });
+          await client.create(`/nudge-${opts.seed}-${i}`, '', { mode: 'ephemeral' });
+        } catch {
+          // the failing member may be the one connected to, or the ensemble may be electing
+          await Promise.race([server.exited, sleep(100)]);
+        }
+      }
+    } finally {
+      await client?.close({ timeoutMs: 500 }).catch(() => undefined);
+    }
+    return exited || Promise.race([server.exited.then(() => true), sleep(100).then(() => false)]);
   }
 
   async function restart(id: number, matrixFault?: string, note?: string): Promise<void> {
@@ -236,7 +348,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
 
   async function healAll(): Promise<void> {
     for (const link of allLinks()) link.heal();
-    if (tools.faketime.ok) clockJump(clockFile, 0);
+    if (tools.faketime.ok) for (const id of cluster.ids) clockJump(clockFile(id), 0);
     for (const id of cluster.ids) {
       const server = cluster.proc(id);
       if (server.running) {
@@ -302,7 +414,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
 }
 
 function unavailable(tools: FaultTools, f: Fault): string | undefined {
-  if (f === 'clock' && !tools.faketime.ok) return tools.faketime.reason;
+  if ((f === 'clock' || f === 'skew') && !tools.faketime.ok) return tools.faketime.reason;
   if ((f === 'fsync-error' || f === 'write-error') && !tools.fiu.ok) return tools.fiu.reason;
   return existsSync('/proc') || f !== 'pause' ? undefined : 'no SIGSTOP here';
 }

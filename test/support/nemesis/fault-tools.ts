@@ -88,7 +88,21 @@ export function faketimeEnv(tools: FaultTools, controlFile: string): Record<stri
 
 /** Steps the wall clock of every process started with `faketimeEnv(controlFile)`. */
 export function clockJump(controlFile: string, offsetSeconds: number): void {
-  writeFileSync(controlFile, `${offsetSeconds >= 0 ? '+' : ''}${Math.round(offsetSeconds)}s\n`);
+  clockSet(controlFile, offsetSeconds);
+}
+
+/**
+ * Sets the wall clock of the processes started with `faketimeEnv(controlFile)`: an offset
+ * from the real time and a rate (2: runs twice as fast, 0.5: half as fast). A new rate
+ * applies from the process start, so setting one is also a jump. libfaketime scales the
+ * waits it intercepts (epoll_wait, poll, nanosleep) by the rate too, whatever
+ * FAKETIME_DONT_FAKE_MONOTONIC says: under a rate below 1 the process's timers also fire late
+ * (a 1 s timer after 2 s at 0.5); above 1 they still fire on time (the monotonic clock is real).
+ */
+export function clockSet(controlFile: string, offsetSeconds: number, rate = 1): void {
+  if (!(rate > 0)) throw new RangeError(`clock rate must be > 0, got ${rate}`);
+  const offset = `${offsetSeconds >= 0 ? '+' : ''}${Math.round(offsetSeconds)}s`;
+  writeFileSync(controlFile, rate === 1 ? `${offset}\n` : `${offset} x${rate}\n`);
 }
 
 // ------------------------------------------------------------------ I/O errors (libfiu)

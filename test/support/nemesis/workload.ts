@@ -107,12 +107,25 @@ export class Workload {
   }
 
   /** Creates the register znodes and the parents (before any fault). */
-  async setup(): Promise<void> {
-    const c = await connect({ servers: this.o.servers(), sessionTimeoutMs: this.o.sessionTimeoutMs });
-    try {
-      for (const p of ['/set', '/eph', ...this.o.keys]) await c.create(p, '').catch((e: unknown) => (e instanceof NodeExistsError ? undefined : Promise.reject(e)));
-    } finally {
-      await c.close();
+  /**
+   * Creates the znodes the workers use. Retried on connection problems until `timeoutMs`: an
+   * ensemble that just formed on a loaded machine may still be syncing a member (NOTSERVING).
+   */
+  async setup(timeoutMs = 60_000): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    for (;;) {
+      try {
+        const c = await connect({ servers: this.o.servers(), sessionTimeoutMs: this.o.sessionTimeoutMs });
+        try {
+          for (const p of ['/set', '/eph', ...this.o.keys]) await c.create(p, '').catch((e: unknown) => (e instanceof NodeExistsError ? undefined : Promise.reject(e)));
+          return;
+        } finally {
+          await c.close().catch(() => undefined);
+        }
+      } catch (e) {
+        if (!isConnectionProblem(e) || performance.now() > until) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 
