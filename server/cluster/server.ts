@@ -19,6 +19,16 @@
  *
  * A failed write or fsync is fatal (fail-stop): continuing could acknowledge a write that
  * is not on disk. `onFatal` lets the process owner exit.
+ *
+ * A full disk is not fatal: nothing on disk is wrong. The Zab core halts without
+ * acknowledging what the disk refused (zab-driver.ts) and the requests waiting on it see a
+ * connection loss (outcome unknown). A standalone server goes on serving reads, watches and
+ * pings and refuses writes with NOTREADONLY "disk full: ..."; an ensemble member stops
+ * serving (its clients move to other members) and drops out of the quorum, so a majority
+ * of healthy members goes on without it (a leader's followers elect a new one). Every
+ * DISK_FULL_RETRY_MS a probe checks for space; once there is some, the server goes on from
+ * its durable state by itself (a member rejoins and is synced like a restarted one).
+ * Snapshots are postponed meanwhile.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -33,7 +43,7 @@ import { createSessionHandler, WARDEN_SERVICE_NAME } from '../rpc/client-service
 import { startGrpcServer } from '../rpc/grpc-server.js';
 import { SessionIdGenerator } from '../session/session-ids.js';
 import { SessionTracker } from '../session/session-tracker.js';
-import { Storage } from '../storage/storage.js';
+import { DiskFullError, Storage } from '../storage/storage.js';
 import { DataTree } from '../tree/data-tree.js';
 import { decodeTxnEntry, encodeTxnEntry } from '../tree/txn-codec.js';
 import type { SessionId, TxnEntry } from '../tree/types.js';
@@ -50,6 +60,9 @@ import { ZabDriver, zabTiming } from './zab-driver.js';
 import type { PeerBody } from './peer-codec.js';
 
 export const WARDEN_VERSION = '0.1.0';
+
+/** The role change's reason when an ensemble member stops serving for a full disk. */
+const DISK_FULL_REASON = 'disk full';
 
 export interface RunningServer {
   readonly clientHost: string;
@@ -73,6 +86,8 @@ export interface StartOptions {
 const EXPIRY_CHECK_MS = 50;
 /** Nodes encoded per slice of a snapshot (a few ms each) before other work gets a turn. */
 const SNAPSHOT_SLICE_NODES = 1000;
+/** How often a full disk is probed for space again (and a refused session expiry retried). */
+const DISK_FULL_RETRY_MS = 500;
 /** How long a graceful shutdown waits for requests in flight to be answered. */
 const SHUTDOWN_DRAIN_MS = 5000;
 
@@ -129,6 +144,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
 
   let fatal: Error | undefined;
   let closing = false;
+  /** why writes are refused (a full disk), until the resumed core serves again */
+  let writesRefused: string | undefined;
   const failStop = (err: Error): void => {
     if (fatal) return;
     fatal = err;
@@ -142,7 +159,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   let nextSnapshotAt = snapThreshold();
 
   const takeSnapshot = (reason: string): void => {
-    if (snapshotting || fatal) return;
+    if (snapshotting || fatal || driver.diskFull) return;
     snapshotting = true;
     txnsSinceSnapshot = 0;
     nextSnapshotAt = snapThreshold();
@@ -163,7 +180,11 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
             lastSnapshot = { zxid, atMs: wall() };
             log.info('snapshot written', { zxid: formatZxid(zxid), reason, records: records.length, ms: Math.round(mono() - began) });
           })
-          .catch((e: Error) => failStop(e))
+          .catch((e: Error) => {
+            // The log holds everything a snapshot would: a full disk only postpones it.
+            if (e instanceof DiskFullError) log.warn('snapshot postponed: disk full', { zxid: formatZxid(zxid), error: e.message });
+            else failStop(e);
+          })
           .finally(() => {
             snapshotting = false;
           }),
@@ -192,7 +213,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       minSessionTimeoutMs: config.minSessionTimeoutMs,
       maxSessionTimeoutMs: config.maxSessionTimeoutMs,
       propose(entry: TxnEntry) {
-        if (fatal) return;
+        // Refused writes never get here; a proposal racing the halt is abandoned with the rest.
+        if (fatal || writesRefused !== undefined) return;
         const payload = encodeTxnEntry(entry);
         metrics.proposed(payload.length);
         driver.propose({ zxid: entry.header.zxid, data: payload });
@@ -201,6 +223,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
         const leader = driver.zab.leaderId;
         if (leader !== undefined && transport) transport.send(leader, { kind: 'request', req });
       },
+      refuseWrites: () => writesRefused,
       sessionOpened(id: SessionId, timeoutMs: number) {
         tracker.add(id, timeoutMs, mono());
         log.debug('session opened', { session: `0x${id.toString(16)}`, timeoutMs });
@@ -231,7 +254,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     startupSnapshotDone = true;
     if (recovered.records.length > 0 || !recovered.snapshot) setImmediate(() => takeSnapshot('start-up'));
   };
-  const isLeader = (): boolean => mode.mode === 'leader' && driver.zab.canPropose;
+  const isLeader = (): boolean => mode.mode === 'leader' && driver.zab.canPropose && !driver.diskFull;
   /** sessions seen alive on a learner since the last report to the leader */
   const touched = new Set<SessionId>();
 
@@ -251,11 +274,13 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     if (ensemble || e.mode !== 'leader') log.info('zab role', { mode: e.mode, epoch: e.epoch, leader: e.leader, reason: e.reason });
     if (e.mode === 'looking') {
       serving = false;
-      if (before !== 'looking') pipeline.stopServing();
+      if (before !== 'looking') pipeline.stopServing(e.reason === DISK_FULL_REASON ? writesRefused : undefined);
       grpcHealth('NOT_SERVING');
       for (const id of tree.sessions().keys()) tracker.remove(id);
       return;
     }
+    // Serving again after a full disk (the core was resumed and leads or follows again).
+    writesRefused = undefined;
     if (e.mode === 'leader') {
       pipeline.becomeLeader(e.epoch);
       // The leader alone decides expiry; every session gets a full timeout from now.
@@ -316,6 +341,18 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     }
   };
 
+  /**
+   * The disk is full and the core halted. Standalone: the requests waiting on the log are
+   * dropped (connection loss, outcome unknown) and writes are refused while reads go on.
+   * Ensemble member: it stops serving as if it had lost its leader.
+   */
+  const onDiskFull = (err: DiskFullError): void => {
+    writesRefused = err.message;
+    log.error('disk full: writes are refused until space is freed', { error: err.message, mode: mode.mode });
+    if (ensemble) onRole({ kind: 'role', mode: 'looking', epoch: mode.epoch, leader: undefined, reason: DISK_FULL_REASON });
+    else pipeline.abandonPending(err.message);
+  };
+
   const timing = zabTiming(config.tickTimeMs, config.initLimit, config.syncLimit);
   const driver: ZabDriver = new ZabDriver({
     id: serverId,
@@ -331,6 +368,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     install: onInstall,
     role: onRole,
     fatal: (e) => failStop(e),
+    diskFull: onDiskFull,
   });
 
   let transport: PeerTransport | undefined;
@@ -367,9 +405,28 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       if (fatal || closing || !isLeader()) return;
       for (const id of tracker.expire(mono())) {
         log.debug('session expired', { session: `0x${id.toString(16)}` });
-        pipeline.submitInternal(id, { op: 'closeSession' }, wall());
+        pipeline.submitInternal(id, { op: 'closeSession' }, wall(), (err) => {
+          // Refused (disk full): the session stays open for now; try again soon.
+          if (err === Code.NOTREADONLY) tracker.add(id, DISK_FULL_RETRY_MS, mono());
+        });
       }
     }, EXPIRY_CHECK_MS),
+  );
+
+  let resuming = false;
+  timers.push(
+    setInterval(() => {
+      if (!driver.diskFull || resuming || fatal || closing) return;
+      resuming = true;
+      driver
+        .resume()
+        .then((resumed) => {
+          if (resumed) log.warn('disk has space again: taking writes again', { mode: ensemble ? 'rejoining the ensemble' : 'standalone' });
+        })
+        .finally(() => {
+          resuming = false;
+        });
+    }, DISK_FULL_RETRY_MS),
   );
 
   const reaping = new Set<string>();

@@ -11,9 +11,15 @@
  * - A batch's acknowledgements are sent only once the whole batch is durable, and never
  *   overtake an earlier message to the same peer (server/zab/outbox.ts).
  * - A storage failure is fatal (fail-stop): nothing more is acknowledged.
+ * - A full disk is not: the core halts (no input reaches it, nothing it holds is sent, so
+ *   nothing that did not become durable is ever acknowledged) and `diskFull` tells the
+ *   runtime. Once `resume()` finds space again, what the halted core knew is made durable
+ *   (epochs, a snapshot of the applied state, the log tail the disk refused) and a fresh
+ *   core starts from exactly that, as a restarted process would: it looks for a leader
+ *   (a lone voter leads again at once) and is synced like any rejoining server.
  */
 import type { Logger } from '../base/log.js';
-import type { Storage } from '../storage/storage.js';
+import { DiskFullError, isNoSpace, type Storage } from '../storage/storage.js';
 import { writeEpoch } from '../storage/epoch-file.js';
 import { Outbox, type Slot } from '../zab/outbox.js';
 import type { Effect, Entry, Member, Msg, PersistOp, ServerId, Snapshot, ZabInit } from '../zab/types.js';
@@ -46,6 +52,8 @@ export interface ZabDriverDeps {
   install(snapshot: Snapshot): void;
   role(e: Extract<Effect, { kind: 'role' }>): void;
   fatal(err: Error): void;
+  /** The disk is full: the core is halted until resume() (the runtime stops taking writes). */
+  diskFull(err: DiskFullError): void;
 }
 
 interface Batch {
@@ -72,38 +80,55 @@ export function zabTiming(tickTimeMs: number, initLimit: number, syncLimit: numb
 }
 
 export class ZabDriver {
-  readonly zab: Zab;
-  private readonly outbox = new Outbox<Msg>();
+  private core: Zab;
+  private outbox = new Outbox<Msg>();
   private queued: Batch[] = [];
   private writing = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failed: Error | undefined;
+  /** set while the disk is full: the core is halted */
+  private full: DiskFullError | undefined;
+  private rngState: number;
 
   constructor(private readonly deps: ZabDriverDeps) {
-    let rngState = (deps.id * 2654435761 + Date.now()) >>> 0;
-    this.zab = new Zab(
+    this.rngState = (deps.id * 2654435761 + Date.now()) >>> 0;
+    this.core = this.newCore(deps.init);
+  }
+
+  /** The current core (a new one after a full disk was resumed). */
+  get zab(): Zab {
+    return this.core;
+  }
+
+  /** Set while the disk is full and the core is halted. */
+  get diskFull(): DiskFullError | undefined {
+    return this.full;
+  }
+
+  private newCore(init: ZabInit): Zab {
+    return new Zab(
       {
-        id: deps.id,
-        members: deps.members,
-        ...deps.timing,
-        snapshot: deps.snapshot,
+        id: this.deps.id,
+        members: this.deps.members,
+        ...this.deps.timing,
+        snapshot: this.deps.snapshot,
         // Only connection ids come from here; a xorshift seeded by id and time is enough.
         random: () => {
-          rngState ^= rngState << 13;
-          rngState ^= rngState >>> 17;
-          rngState ^= rngState << 5;
-          return (rngState >>> 0) / 4294967296;
+          this.rngState ^= this.rngState << 13;
+          this.rngState ^= this.rngState >>> 17;
+          this.rngState ^= this.rngState << 5;
+          return (this.rngState >>> 0) / 4294967296;
         },
       },
-      deps.init,
+      init,
     );
   }
 
   start(): void {
     this.drain();
     this.timer = setInterval(() => {
-      if (this.stopped || this.failed) return;
+      if (this.halted) return;
       this.zab.tick();
       this.drain();
     }, this.deps.timing.tickMs);
@@ -114,20 +139,25 @@ export class ZabDriver {
     if (this.timer) clearInterval(this.timer);
   }
 
+  private get halted(): boolean {
+    return this.stopped || this.failed !== undefined || this.full !== undefined;
+  }
+
   step(from: ServerId, msg: Msg): void {
-    if (this.stopped || this.failed) return;
+    if (this.halted) return;
     this.zab.step(from, msg);
     this.drain();
   }
 
   peerDown(id: ServerId): void {
-    if (this.stopped || this.failed) return;
+    if (this.halted) return;
     this.outbox.clear(id);
     this.zab.peerDown(id);
     this.drain();
   }
 
   propose(entry: Entry): void {
+    if (this.full) throw this.full;
     this.zab.propose(entry);
     this.drain();
   }
@@ -182,7 +212,13 @@ export class ZabDriver {
           continue;
         }
         const batches = this.queued.splice(0, n);
-        await this.persist(batches.flatMap((b) => b.ops));
+        try {
+          await this.persist(batches.flatMap((b) => b.ops));
+        } catch (e) {
+          if (!isNoSpace(e)) throw e;
+          this.halt(e as Error);
+          continue;
+        }
         if (this.stopped) return;
         this.transmit(this.outbox.release(batches.flatMap((b) => b.slots)));
       }
@@ -192,6 +228,74 @@ export class ZabDriver {
     } finally {
       this.writing = false;
     }
+  }
+
+  /**
+   * The disk is full. Everything the core asked to persist and not yet durable is dropped
+   * with the messages waiting on it (no ACK for what is not on disk); the core gets no more
+   * input until resume(). Jobs (snapshots) still run in order and meet the full disk themselves.
+   */
+  private halt(cause: Error): void {
+    if (this.full) return;
+    this.deps.storage.markFull(cause);
+    this.full = this.deps.storage.diskFull!;
+    this.queued = this.queued.filter((b) => b.job);
+    this.outbox = new Outbox<Msg>();
+    this.deps.diskFull(this.full);
+  }
+
+  /**
+   * After a full disk: if the disk has room again, makes durable what the halted core knew
+   * and starts a fresh core from it, in the persist order. Resolves true once resumed,
+   * false while the disk is still full; any other storage error is fatal.
+   */
+  resume(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.exclusive(async () => {
+        try {
+          resolve(await this.tryResume());
+        } catch (e) {
+          if (isNoSpace(e)) {
+            this.deps.storage.markFull(e as Error);
+            resolve(false);
+            return;
+          }
+          this.failed = e as Error;
+          this.deps.fatal(e as Error);
+          resolve(false);
+        }
+      });
+    });
+  }
+
+  private async tryResume(): Promise<boolean> {
+    if (!this.full || this.stopped || this.failed) return !this.full;
+    const { storage, dataDir } = this.deps;
+    if (!(await storage.probeSpace())) return false;
+    const old = this.core;
+    // The epochs the core holds (it may have set one whose persist met the full disk).
+    await writeEpoch(dataDir, 'acceptedEpoch', old.acceptedEpoch);
+    await writeEpoch(dataDir, 'currentEpoch', old.currentEpoch);
+    // The applied state, as a snapshot: a learner may have applied committed entries the disk
+    // refused, and a SNAP or TRUNC may have been cut short. The log then continues from the
+    // later of the snapshot and the last durable record, with the tail the core still holds.
+    // Records past the applied state are cut first: a TRUNC the disk refused may have left
+    // records there that the core no longer holds. Everything at or below it is committed.
+    const image = this.deps.snapshot();
+    await storage.truncateAfter(image.zxid);
+    await storage.writeSnapshot(image.zxid, image.records);
+    const tail = old.log.between(image.zxid, old.lastZxid);
+    if (tail.length > 0) await storage.append(tail.map((e) => ({ zxid: e.zxid, payload: e.data })));
+    this.deps.log.warn('disk has space again; going on from the durable state', {
+      snapshot: `0x${image.zxid.toString(16)}`,
+      lastZxid: `0x${storage.lastAppendedZxid.toString(16)}`,
+      tailTxns: tail.length,
+    });
+    const entries = tail;
+    this.full = undefined;
+    this.core = this.newCore({ acceptedEpoch: old.acceptedEpoch, currentEpoch: old.currentEpoch, snapshotZxid: image.zxid, entries });
+    this.drain();
+    return true;
   }
 
   private async persist(ops: readonly PersistOp[]): Promise<void> {

@@ -73,6 +73,12 @@ export interface PipelineOptions {
   propose(entry: TxnEntry): void;
   /** A learner's writes and syncs go to the leader through this (see forwarded.ts). */
   forward?(req: ForwardedRequest): void;
+  /**
+   * Asked before any write is prepared or forwarded: a reason while writes must be refused
+   * (the disk is full), which the request gets as NOTREADONLY with that message; undefined
+   * to go on. Reads, watches and pings are unaffected.
+   */
+  refuseWrites?: () => string | undefined;
   /** Session bookkeeping at the edge (expiry tracking). */
   sessionOpened(id: SessionId, timeoutMs: number): void;
   sessionClosed(id: SessionId): void;
@@ -337,6 +343,11 @@ export class RequestPipeline {
    * `done`, after commit.
    */
   submitInternal(sessionId: SessionId, op: WriteOp, nowMs: number, done?: InternalCallback): void {
+    const refusal = this.opts.refuseWrites?.();
+    if (refusal !== undefined) {
+      done?.(Code.NOTREADONLY, refusal);
+      return;
+    }
     if (op.op === 'closeSession') {
       if (this.closingSessions.has(sessionId)) return;
       this.closingSessions.add(sessionId);
@@ -454,10 +465,10 @@ export class RequestPipeline {
    * flight and drop every client connection, so clients move to a server that serves.
    * Sessions live on in the tree.
    */
-  stopServing(): void {
-    this.abandonPending();
+  stopServing(reason = 'server lost its leader'): void {
+    this.abandonPending(reason);
     for (const state of [...this.conns.values()]) {
-      state.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'server lost its leader; reconnect' });
+      state.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: `${reason}; reconnect` });
       state.conn.end();
       this.disconnect(state.conn.id);
     }
@@ -514,6 +525,11 @@ export class RequestPipeline {
   submitForwarded(req: Extract<ForwardedRequest, { kind: 'write' }>, nowMs: number, refuse: (err: number, message: string, multiCodes?: number[]) => void): void {
     if (this.role !== 'leader') {
       refuse(Code.CONNECTIONLOSS, 'not the leader');
+      return;
+    }
+    const refusal = this.opts.refuseWrites?.();
+    if (refusal !== undefined) {
+      refuse(Code.NOTREADONLY, refusal);
       return;
     }
     if (req.op.op === 'closeSession') {
@@ -577,19 +593,23 @@ export class RequestPipeline {
     this.watches.removeSession(sessionId);
   }
 
-  /** Proposals that will never commit (a leader change): fail their requests. */
-  abandonPending(): void {
+  /**
+   * Proposals whose outcome this server will not see (a leader change, or a log write that
+   * met a full disk): fail their requests with a connection loss, so their clients treat
+   * the outcome as unknown (never as a success or a failure).
+   */
+  abandonPending(reason = 'leader changed'): void {
     this.orphanWrites.clear();
     for (const s of this.syncs.splice(0)) {
-      s.conn.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'leader changed; reconnect' });
+      s.conn.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: `${reason}; reconnect` });
       s.conn.conn.end();
       this.disconnect(s.conn.conn.id);
     }
     for (const p of [...this.pending.splice(0), ...this.forwarded.splice(0)]) {
-      p.internal?.(Code.CONNECTIONLOSS, 'leader changed');
+      p.internal?.(Code.CONNECTIONLOSS, reason);
       for (const c of [p.conn, ...(p.held ?? []).map((h) => h.conn)]) {
         if (!c || this.conns.get(c.conn.id) !== c) continue;
-        c.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: 'leader changed; reconnect' });
+        c.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: `${reason}; reconnect` });
         c.conn.end();
         this.disconnect(c.conn.id);
       }
@@ -640,6 +660,13 @@ export class RequestPipeline {
   }
 
   private startWrite(state: ConnState, slot: Extract<Slot, { kind: 'write' }>, nowMs: number): void {
+    const refusal = this.opts.refuseWrites?.();
+    if (refusal !== undefined) {
+      slot.state = 'done';
+      slot.reply = this.errorReply(slot.xid, Code.NOTREADONLY, refusal);
+      if (slot.op.op === 'closeSession') state.closing = false;
+      return;
+    }
     if (this.role === 'learner') {
       if (slot.op.op === 'closeSession') this.closingSessions.add(state.sessionId);
       slot.state = 'inflight';

@@ -19,9 +19,16 @@
  *
  * After a write or fsync error the storage refuses all further appends (fail-stop): the
  * caller must not acknowledge anything more.
+ *
+ * A full disk (ENOSPC, EDQUOT) is not such an error: nothing on disk is wrong. The batch
+ * that met it is rolled back (the bytes past the last durable record are cut off and
+ * regrown as a hole, a segment holding no record yet is removed), its appends and every
+ * one queued behind it reject with DiskFullError, `lastAppendedZxid` returns to the last
+ * durable record, and appends are refused until `probeSpace()` really allocates log space
+ * again. A snapshot that meets a full disk is removed and rejects with DiskFullError.
  */
 import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, mkdir, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, mkdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { assert } from '../base/assert.js';
@@ -77,6 +84,21 @@ export class StorageFailedError extends Error {
   override name = 'StorageFailedError';
 }
 
+/** The disk has no space for the txn log or a snapshot: writes wait until probeSpace() finds room. */
+export class DiskFullError extends Error {
+  override name = 'DiskFullError';
+}
+
+/** True for a file-system error that means "no space" (full disk or quota), not damage. */
+export function isNoSpace(e: unknown): boolean {
+  if (e instanceof DiskFullError) return true;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Bytes really allocated (zeros, after the valid data) to check that a full disk has room again. */
+const SPACE_PROBE_BYTES = 256 * 1024;
+
 export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
 }
@@ -115,6 +137,10 @@ export class Storage {
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | undefined;
   private failed: Error | undefined;
+  /** set while the disk is full: appends are refused until probeSpace() finds room */
+  private full: DiskFullError | undefined;
+  /** zxid of the last record known durable (where a batch that met a full disk rolls back to) */
+  private durableZxid: bigint;
   private rollPending = false;
   private lastZxid: bigint;
   private closed = false;
@@ -131,6 +157,7 @@ export class Storage {
     lastZxid: bigint,
   ) {
     this.lastZxid = lastZxid;
+    this.durableZxid = lastZxid;
   }
 
   static async open(options: StorageOptions, log: Logger = SILENT): Promise<{ storage: Storage; recovered: Recovered }> {
@@ -162,6 +189,7 @@ export class Storage {
   append(records: LogRecord[]): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new StorageFailedError('storage is closed'));
+    if (this.full) return Promise.reject(this.full);
     if (records.length === 0) return Promise.resolve();
     // Check the whole call before changing anything: a refused call must leave no trace, and
     // a record that does not follow the one before would make the log unrecoverable later.
@@ -191,10 +219,17 @@ export class Storage {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      const from = { segment: this.segment?.name, offset: this.writeOffset };
       try {
         await this.writeBatch(batch);
+        this.durableZxid = batch.at(-1)!.lastZxid;
         for (const p of batch) p.resolve();
       } catch (e) {
+        if (isNoSpace(e) && (await this.rollBack(e as Error, from))) {
+          for (const p of [...batch, ...this.queue]) p.reject(this.full!);
+          this.queue = [];
+          continue;
+        }
         this.failed = new StorageFailedError(`log write failed: ${(e as Error).message}`);
         this.log.error('txn log write failed; refusing further writes', { error: (e as Error).message, segment: this.segment?.name });
         for (const p of [...batch, ...this.queue]) p.reject(this.failed);
@@ -238,17 +273,108 @@ export class Storage {
 
   private async startSegment(firstZxid: bigint): Promise<void> {
     if (this.fd) await this.fd.close();
+    this.fd = undefined;
+    this.segment = undefined;
     const name = segmentName(firstZxid);
     const path = join(this.logDir, name);
-    this.fd = await open(path, 'wx+');
-    await this.fd.write(encodeSegmentHeader(firstZxid), 0, LOG_HEADER_BYTES, 0);
-    this.allocated = Math.max(this.opts.preAllocBytes, LOG_HEADER_BYTES);
-    await this.fd.truncate(this.allocated);
-    await this.fd.sync();
-    await fsyncDir(this.logDir);
+    const fd = await open(path, 'wx+');
+    try {
+      await fd.write(encodeSegmentHeader(firstZxid), 0, LOG_HEADER_BYTES, 0);
+      this.allocated = Math.max(this.opts.preAllocBytes, LOG_HEADER_BYTES);
+      await fd.truncate(this.allocated);
+      await fd.sync();
+      await fsyncDir(this.logDir);
+    } catch (e) {
+      // A segment that is not whole must not stay behind (recovery would have to guess).
+      await fd.close().catch(() => undefined);
+      await rm(path, { force: true });
+      throw e;
+    }
+    this.fd = fd;
     this.segment = { name, firstZxid };
     this.writeOffset = LOG_HEADER_BYTES;
     this.rollPending = false;
+  }
+
+  /**
+   * After ENOSPC/EDQUOT: undo the batch that met it, which began at `from`. The bytes past
+   * the last durable record are cut off and regrown as a hole (zeros, taking no space); a
+   * segment the batch started, which holds no record, is removed so the next append starts
+   * it again under the right name. False if the rollback itself failed (then: fail-stop).
+   */
+  private async rollBack(cause: Error, from: { segment: string | undefined; offset: number }): Promise<boolean> {
+    try {
+      if (this.fd && this.segment && this.segment.name !== from.segment) {
+        // The batch started this segment: nothing durable is in it.
+        const path = join(this.logDir, this.segment.name);
+        await this.fd.close();
+        this.fd = undefined;
+        this.segment = undefined;
+        await rm(path, { force: true });
+        await fsyncDir(this.logDir);
+      } else if (this.fd) {
+        this.writeOffset = from.offset;
+        await this.fd.truncate(this.writeOffset);
+        await this.fd.truncate(this.allocated);
+        await this.fd.datasync();
+      }
+    } catch (e) {
+      this.log.error('cannot roll back a log write that met a full disk', { error: (e as Error).message, segment: this.segment?.name });
+      return false;
+    }
+    this.lastZxid = this.durableZxid;
+    this.markFull(cause);
+    return true;
+  }
+
+  /**
+   * Refuses appends until probeSpace() finds room: after the log met a full disk, or when
+   * the caller met one elsewhere in the data dir (an epoch file).
+   */
+  markFull(cause: Error): void {
+    if (this.full) return;
+    const reason = cause instanceof DiskFullError ? cause.message : `disk full: no space left for the txn log in ${this.logDir} (${cause.message}); writes are refused until space is freed`;
+    this.full = cause instanceof DiskFullError ? cause : new DiskFullError(reason);
+    this.log.error('disk full; refusing writes until space is freed', { dir: this.logDir, error: cause.message, durableZxid: `0x${this.durableZxid.toString(16)}` });
+  }
+
+  /** Set while appends are refused for lack of space. */
+  get diskFull(): DiskFullError | undefined {
+    return this.full;
+  }
+
+  /**
+   * Whether a full disk has room again: really allocates a little log space (zeros after
+   * the valid data, where zeros are anyway, or a probe file) and syncs it. Clears the full
+   * state on success. Never touches a valid record. Errors other than "no space" throw.
+   */
+  async probeSpace(): Promise<boolean> {
+    if (!this.full) return true;
+    await this.drain();
+    const zeros = Buffer.alloc(SPACE_PROBE_BYTES);
+    const probe = join(this.logDir, '.space-probe');
+    try {
+      if (this.fd) {
+        // A short write is no error: only a write that takes every byte shows there is room.
+        for (let at = 0; at < zeros.length; ) at += (await this.fd.write(zeros, at, zeros.length - at, this.writeOffset + at)).bytesWritten;
+        await this.fd.datasync();
+        if (this.writeOffset + zeros.length > this.allocated) this.allocated = this.writeOffset + zeros.length;
+      } else {
+        await writeFile(probe, zeros);
+      }
+    } catch (e) {
+      if (this.fd) {
+        await this.fd.truncate(this.writeOffset).catch(() => undefined);
+        await this.fd.truncate(this.allocated).catch(() => undefined);
+      }
+      if (isNoSpace(e)) return false;
+      throw e;
+    } finally {
+      await rm(probe, { force: true }).catch(() => undefined);
+    }
+    this.full = undefined;
+    this.log.info('disk has space again', { dir: this.logDir });
+    return true;
   }
 
   private async reopenSegment(segment: Segment, validBytes: number): Promise<void> {
@@ -274,17 +400,24 @@ export class Storage {
     const buf = encodeSnapshot(zxid, Array.isArray(records) ? (records as Uint8Array[]) : [...records]);
     const final = join(this.snapDir, snapshotName(zxid));
     const temp = `${final}.tmp`;
-    const fh = await open(temp, 'w');
     try {
-      await fh.writeFile(buf);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await open(temp, 'w');
+      try {
+        await fh.writeFile(buf);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      // A half-written snapshot must not keep the space a full disk needs.
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw isNoSpace(e) ? new DiskFullError(`disk full: cannot write snapshot ${final} (${(e as Error).message})`) : e;
     }
     await rename(temp, final);
     await fsyncDir(this.snapDir);
     // A snapshot ahead of the log (a follower sent a whole snapshot) is where the log continues.
     if (zxid > this.lastZxid) this.lastZxid = zxid;
+    if (zxid > this.durableZxid) this.durableZxid = zxid;
     // Start a new log segment, so old segments hold only txns a snapshot covers and can be purged.
     this.rollPending = true;
   }
@@ -315,6 +448,7 @@ export class Storage {
       break;
     }
     this.lastZxid = zxid;
+    this.durableZxid = zxid;
   }
 
   /** Keeps the newest `retainCount` valid snapshots and the log segments they need. */

@@ -159,8 +159,8 @@ export async function bitFlipScenario(seed: number): Promise<Verdict> {
 
 /**
  * A full disk (a small tmpfs holding the data dir): writes are refused with a clear error,
- * reads go on, and once space is freed writes work again without a restart or repair;
- * every acknowledged write survives a restart afterwards.
+ * reads and watches go on, and once space is freed writes work again without a restart or
+ * repair; every acknowledged write survives a restart afterwards.
  */
 export async function diskFullScenario(): Promise<Verdict> {
   const fault = 'disk full (tmpfs)';
@@ -172,34 +172,32 @@ export async function diskFullScenario(): Promise<Verdict> {
   let server: ServerProcess | undefined;
   try {
     ({ server } = await standalone(dir, { dataDir: join(disk, 'data'), snapCount: 100000 }));
-    const c = await client(server);
+    let c = await client(server);
     const acked = await acknowledged(c, 'f', 10);
-    fill(join(disk, 'filler'));
-    let refusal = '';
-    const big = 'x'.repeat(200_000);
-    for (let i = 0; i < 40 && !refusal; i++) {
-      try {
-        await c.create(`/fill-${i}`, big);
-        acked.push(`/fill-${i}`);
-      } catch (e) {
-        refusal = `${(e as Error).name}: ${(e as Error).message}`;
-      }
-    }
+    fillDisk(disk);
+    // Write until the server refuses with a clear error. The write that meets the full disk
+    // is dropped (its client sees a connection loss: outcome unknown); later ones are refused.
+    const { refusal, client: c2, acked: more } = await writeUntilRefused(server, c, /disk full/i);
+    c = c2;
+    acked.push(...more);
     const alive = server.running;
     const readOk = alive && (await c.getData(acked[0]!).then(() => true, () => false));
-    rmSync(join(disk, 'filler'), { force: true });
+    // A watch set while the disk is full fires once a write is possible again.
+    let watched = false;
+    const watchSet = alive && (await c.getData(acked[0]!, { watch: () => (watched = true) }).then(() => true, () => false));
+    freeDisk(disk);
     const writesBack = alive
-      ? await waitFor(() => c.create(`/after-full-${Date.now()}`, 'y').then(() => true), { timeoutMs: 20_000, what: 'writes accepted after space was freed' }).then(() => true, () => false)
+      ? await waitFor(() => c.setData(acked[0]!, 'after-full').then(() => true), { timeoutMs: 20_000, what: 'writes accepted after space was freed' }).then(() => true, () => false)
       : false;
+    const watchOk = watchSet && writesBack && (await waitFor(() => watched, { timeoutMs: 5000, what: 'watch event after the disk had space again' }).then(() => true, () => false));
     await c.close().catch(() => undefined);
-    if (!server.running) await server.restart();
-    else await server.restart();
+    await server.restart();
     const lost = await missing(server, acked);
-    const clear = /disk|space|ENOSPC/i.test(refusal);
-    const ok = alive && clear && readOk && writesBack && lost.length === 0;
+    const clear = refusal !== '';
+    const ok = alive && clear && readOk && watchOk && writesBack && lost.length === 0;
     return {
       fault,
-      outcome: !alive ? 'server exited' : ok ? 'writes refused, reads served; writes back once freed' : `refused=${clear} reads=${readOk} writesBack=${writesBack} lost=${lost.length}`,
+      outcome: !alive ? 'server exited' : ok ? 'writes refused, reads served; writes back once freed' : `refused=${clear} reads=${readOk} watch=${watchOk} writesBack=${writesBack} lost=${lost.length}`,
       ok,
       detail: `refusal: ${refusal || '(none)'}; ${/fatal: (.*)/.exec(server.output())?.[1] ?? ''}`,
     };
@@ -207,6 +205,39 @@ export async function diskFullScenario(): Promise<Verdict> {
     await server?.kill();
     await unmount(disk).catch(() => undefined);
   }
+}
+
+/**
+ * Creates big znodes through `c` until a write is refused with an error matching `clear`.
+ * A write that meets the full disk gets a connection loss (its outcome unknown, so it is not
+ * counted as acknowledged); a client that ended meanwhile is replaced.
+ */
+export async function writeUntilRefused(server: { address: string; running: boolean }, c: Client, clear: RegExp): Promise<{ refusal: string; client: Client; acked: string[] }> {
+  const big = 'x'.repeat(200_000);
+  const acked: string[] = [];
+  let refusal = '';
+  for (let i = 0; i < 60 && !refusal && server.running; i++) {
+    try {
+      await c.create(`/fill-${i}`, big);
+      acked.push(`/fill-${i}`);
+    } catch (e) {
+      const msg = `${(e as Error).name}: ${(e as Error).message}`;
+      if (clear.test(msg)) refusal = msg;
+      else if (c.state === 'closed' || c.state === 'expired') c = await connect({ servers: server.address, sessionTimeoutMs: SESSION_MS, requestTimeoutMs: 5000 });
+    }
+  }
+  return { refusal, client: c, acked };
+}
+
+/** Fills the tmpfs at `disk` (filler files under it) until it has no space left. */
+export function fillDisk(disk: string): void {
+  fill(join(disk, 'filler'));
+}
+
+/** Frees what fillDisk took. */
+export function freeDisk(disk: string): void {
+  rmSync(join(disk, 'filler'), { force: true });
+  rmSync(join(disk, 'filler.tail'), { force: true });
 }
 
 /** Fills the file system holding `file` until it has no space left. */

@@ -2,7 +2,9 @@
  * Goal: the pipeline's ordering guarantees, driven synchronously with a replicator the test
  * controls. FIFO per connection (a read sees the writes sent before it and none after),
  * watch events before the replies that reflect them, replies only after commit, sessions
- * through txns, and the handshake refusals (behind, expired, wrong password).
+ * through txns, and the handshake refusals (behind, expired, wrong password). While writes
+ * are refused (a full disk) every kind of write gets NOTREADONLY with the reason and reads
+ * go on; dropped proposals end their connections with a connection loss naming the reason.
  */
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../../proto/codes.js';
@@ -35,7 +37,7 @@ class FakeConn implements Connection {
   }
 }
 
-function setup(limits: Partial<Limits> = {}) {
+function setup(limits: Partial<Limits> = {}, refuseWrites?: () => string | undefined) {
   const tree = new DataTree();
   const proposed: TxnEntry[] = [];
   const opened: bigint[] = [];
@@ -52,6 +54,7 @@ function setup(limits: Partial<Limits> = {}) {
       propose: (e) => proposed.push(e),
       sessionOpened: (id) => opened.push(id),
       sessionClosed: (id) => closed.push(id),
+      refuseWrites,
     },
     1,
   );
@@ -290,5 +293,77 @@ describe('RequestPipeline: a refusal that rests on an uncommitted write', () => 
     t.pipeline.disconnect(2);
     t.commitAll();
     expect(b.responses()).toEqual([]);
+  });
+});
+
+describe('RequestPipeline: writes refused (a full disk)', () => {
+  const REASON = 'disk full: no space left for the txn log in /data/log';
+
+  it('answers writes with NOTREADONLY and the reason while reads, watches and pings go on; writes work again after', () => {
+    let refusal: string | undefined;
+    const t = setup({}, () => refusal);
+    const a = t.open(1);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/x', data: enc('0'), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    t.commitAll();
+    refusal = REASON;
+    t.pipeline.submit(1, 2, { op: 'setData', path: '/x', data: enc('1'), version: -1 }, t.now());
+    t.pipeline.submit(1, 3, { op: 'getData', path: '/x', watch: true }, t.now());
+    t.pipeline.submit(1, 4, { op: 'multi', ops: [{ op: 'delete', path: '/x', version: -1 }] }, t.now());
+    expect(t.proposed).toHaveLength(0);
+    const [w, r, m] = a.responses().slice(-3);
+    expect([w?.xid, w?.err, w?.message]).toEqual([2, Code.NOTREADONLY, REASON]);
+    expect([r?.xid, r?.err]).toEqual([3, Code.OK]);
+    expect([m?.xid, m?.err]).toEqual([4, Code.NOTREADONLY]);
+    refusal = undefined;
+    t.pipeline.submit(1, 5, { op: 'setData', path: '/x', data: enc('2'), version: -1 }, t.now());
+    t.commitAll();
+    expect(a.frames.filter((f) => f.kind === 'event')).toHaveLength(1); // the watch set while refused
+    expect(a.responses().at(-1)).toMatchObject({ xid: 5, err: Code.OK });
+    expect(dec(t.tree.get('/x')!.data)).toBe('2');
+  });
+
+  it('refuses internal writes (expiry, reaping) and new sessions with the reason', () => {
+    let refusal: string | undefined;
+    const t = setup({}, () => refusal);
+    t.open(1);
+    refusal = REASON;
+    const answers: Array<[number, string]> = [];
+    t.pipeline.submitInternal(0x100n, { op: 'closeSession' }, t.now(), (err, message) => answers.push([err, message]));
+    expect(answers).toEqual([[Code.NOTREADONLY, REASON]]);
+    expect(t.proposed).toHaveLength(0);
+    const fresh = new FakeConn(9);
+    t.pipeline.connect(fresh, { sessionId: 0n, password: new Uint8Array(), timeoutMs: 10_000, lastZxidSeen: 0n }, enc('pw'), () => 0x999n, t.now());
+    expect(fresh.frames).toEqual([{ kind: 'closed', err: Code.NOTREADONLY, message: REASON }]);
+    expect(fresh.ended).toBe(true);
+    // Once writes are accepted again, the expiry goes through.
+    refusal = undefined;
+    t.pipeline.submitInternal(0x100n, { op: 'closeSession' }, t.now());
+    t.commitAll();
+    expect(t.closed).toEqual([0x100n]);
+  });
+
+  it("refuses a learner's forwarded write at the leader with the reason", () => {
+    const t = setup({}, () => REASON);
+    const refusals: Array<[number, string]> = [];
+    t.pipeline.submitForwarded(
+      { kind: 'write', sessionId: 0x7n, cxid: 3, op: { op: 'create', path: '/y', data: enc(''), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, auth: [], clientIp: '' },
+      t.now(),
+      (err, message) => refusals.push([err, message]),
+    );
+    expect(refusals).toEqual([[Code.NOTREADONLY, REASON]]);
+    expect(t.proposed).toHaveLength(0);
+  });
+
+  it('drops proposals that will not be answered with a connection loss naming the reason (outcome unknown)', () => {
+    const t = setup();
+    const a = t.open(1);
+    const b = t.open(2);
+    t.pipeline.submit(1, 1, { op: 'create', path: '/lost', data: enc(''), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 }, t.now());
+    expect(t.proposed).toHaveLength(1);
+    t.pipeline.abandonPending(REASON);
+    expect(a.frames.at(-1)).toEqual({ kind: 'closed', err: Code.CONNECTIONLOSS, message: `${REASON}; reconnect` });
+    expect(a.ended).toBe(true);
+    expect(a.responses()).toEqual([]); // never a success or a failure
+    expect(b.ended).toBe(false); // nothing of b's was pending
   });
 });
