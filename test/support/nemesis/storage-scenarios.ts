@@ -8,6 +8,8 @@
 import { rmSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type Client } from '../../../sdk/index.js';
+import { startEnsemble } from '../ensemble.js';
+import { statusOf, waitStable } from '../ensemble-status.js';
 import { freePort } from '../ports.js';
 import { Random } from '../random.js';
 import { ServerProcess } from '../server-process.js';
@@ -47,9 +49,7 @@ async function acknowledged(c: Client, prefix: string, n: number): Promise<strin
 async function missing(server: ServerProcess, names: string[]): Promise<string[]> {
   const c = await client(server);
   try {
-    const out: string[] = [];
-    for (const n of names) if ((await c.exists(n)) === null) out.push(n);
-    return out;
+    return await absent(c, names);
   } finally {
     await c.close();
   }
@@ -177,7 +177,7 @@ export async function diskFullScenario(): Promise<Verdict> {
     fillDisk(disk);
     // Write until the server refuses with a clear error. The write that meets the full disk
     // is dropped (its client sees a connection loss: outcome unknown); later ones are refused.
-    const { refusal, client: c2, acked: more } = await writeUntilRefused(server, c, /disk full/i);
+    const { refusal, client: c2, acked: more } = await writeUntilRefused(server, c, 'NOTREADONLY', /disk full: no space left/);
     c = c2;
     acked.push(...more);
     const alive = server.running;
@@ -208,11 +208,16 @@ export async function diskFullScenario(): Promise<Verdict> {
 }
 
 /**
- * Creates big znodes through `c` until a write is refused with an error matching `clear`.
- * A write that meets the full disk gets a connection loss (its outcome unknown, so it is not
- * counted as acknowledged); a client that ended meanwhile is replaced.
+ * Creates big znodes through `c` until a write is refused with error code `code` and a
+ * message matching `clear`. A write that meets the full disk gets a connection loss (its
+ * outcome unknown, so it is not counted as acknowledged); a client that ended is replaced.
  */
-export async function writeUntilRefused(server: { address: string; running: boolean }, c: Client, clear: RegExp): Promise<{ refusal: string; client: Client; acked: string[] }> {
+export async function writeUntilRefused(
+  server: { address: string; running: boolean },
+  c: Client,
+  code: string,
+  clear: RegExp,
+): Promise<{ refusal: string; client: Client; acked: string[] }> {
   const big = 'x'.repeat(200_000);
   const acked: string[] = [];
   let refusal = '';
@@ -221,8 +226,8 @@ export async function writeUntilRefused(server: { address: string; running: bool
       await c.create(`/fill-${i}`, big);
       acked.push(`/fill-${i}`);
     } catch (e) {
-      const msg = `${(e as Error).name}: ${(e as Error).message}`;
-      if (clear.test(msg)) refusal = msg;
+      const err = e as Error & { code?: string };
+      if (err.code === code && clear.test(err.message)) refusal = `${err.name}: ${err.message}`;
       else if (c.state === 'closed' || c.state === 'expired') c = await connect({ servers: server.address, sessionTimeoutMs: SESSION_MS, requestTimeoutMs: 5000 });
     }
   }
@@ -262,4 +267,103 @@ function fill(file: string): void {
   } catch {
     // full
   }
+}
+
+/**
+ * A full disk on one member of a 3-server ensemble (every data dir on its own small tmpfs;
+ * the leader's or a follower's is filled). The member must acknowledge nothing it did not
+ * persist and drop out; the other two go on taking writes; once space is freed the member
+ * rejoins by itself, catches up with every acknowledged write, and still has them all
+ * after a restart.
+ */
+export async function ensembleDiskFullScenario(victim: 'leader' | 'follower'): Promise<Verdict> {
+  const fault = `disk full on the ${victim} (3 servers, tmpfs)`;
+  const tools = await faultTools();
+  if (!tools.tmpfs.ok) return { fault, outcome: 'skipped', ok: true, skipped: tools.tmpfs.reason, detail: '' };
+  const ens = await startEnsemble({ startOnly: [], extra: { preAllocSize: 64, snapCount: 100000 }, process: { logLevel: 'warn' } });
+  const disks: string[] = [];
+  const clients: Client[] = [];
+  try {
+    for (const cfg of ens.cfgs) {
+      await mountTmpfs(cfg.dataDir, 8 * 1024 * 1024);
+      disks.push(cfg.dataDir);
+      writeFileSync(join(cfg.dataDir, 'myid'), `${cfg.id}\n`);
+    }
+    await Promise.all(ens.cfgs.map((c) => ens.start(c.id)));
+    const leader = await waitStable(ens);
+    const id = victim === 'leader' ? leader : ens.members.find((m) => m.id !== leader)!.id;
+    const others = ens.members.filter((m) => m.id !== id).map((m) => ens.address(m.id)).join(',');
+    const c = await connect({ servers: others, sessionTimeoutMs: 10_000, requestTimeoutMs: 5000, connectTimeoutMs: 20_000 });
+    clients.push(c);
+    const acked = await acknowledged(c, 'e', 10);
+    fillDisk(ens.cfgs.find((x) => x.id === id)!.dataDir);
+    // Writes that need the full member's log until it drops out; outcomes may be unknown
+    // (connection loss) while a new leader is elected, and only acknowledged ones count.
+    const big = 'x'.repeat(30_000);
+    let i = 0;
+    const droppedOut = await waitFor(
+      async () => {
+        await c.create(`/big-${i}`, big).then(
+          () => acked.push(`/big-${i}`),
+          () => undefined,
+        );
+        i++;
+        const st = await statusOf(ens, id);
+        return st?.mode === 'looking' ? true : undefined;
+      },
+      { timeoutMs: 30_000, what: `member ${id} to stop serving on a full disk` },
+    ).then(() => true, () => false);
+    const halted = /disk full/.test(ens.member(id).output());
+    // The two healthy members take writes while the third has no space.
+    let writesWhileFull = 0;
+    for (let k = 0; k < 20; k++) {
+      const ok = await waitFor(() => c.create(`/during-${k}`, `v${k}`).then(() => true), { timeoutMs: 20_000, what: `write ${k} while member ${id} is full` }).then(() => true, () => false);
+      if (!ok) break;
+      acked.push(`/during-${k}`);
+      writesWhileFull++;
+    }
+    const stillOut = (await statusOf(ens, id))?.mode === 'looking';
+    freeDisk(ens.cfgs.find((x) => x.id === id)!.dataDir);
+    // It rejoins by itself and serves every acknowledged write.
+    const direct = await connect({ servers: ens.address(id), sessionTimeoutMs: 10_000, requestTimeoutMs: 5000, connectTimeoutMs: 30_000 }).catch(() => undefined);
+    let caughtUp: string[] = acked;
+    if (direct) {
+      clients.push(direct);
+      await direct.sync('/').catch(() => undefined);
+      caughtUp = await absent(direct, acked);
+    }
+    const rejoined = direct !== undefined;
+    // Its log is whole: after a restart it still has every acknowledged write.
+    await ens.member(id).kill('SIGKILL');
+    await ens.start(id);
+    const after = await connect({ servers: ens.address(id), sessionTimeoutMs: 10_000, requestTimeoutMs: 5000, connectTimeoutMs: 30_000 });
+    clients.push(after);
+    await after.sync('/');
+    const lost = await absent(after, acked);
+    const ok = droppedOut && halted && writesWhileFull === 20 && stillOut && rejoined && caughtUp.length === 0 && lost.length === 0;
+    return {
+      fault,
+      outcome: ok
+        ? 'member dropped out; ensemble kept writing; rejoined and caught up once freed'
+        : `droppedOut=${droppedOut} halted=${halted} writesWhileFull=${writesWhileFull}/20 stillOut=${stillOut} rejoined=${rejoined} missingOnRejoin=${caughtUp.length} lostAfterRestart=${lost.length}`,
+      ok,
+      detail: `member ${id} (${victim}); ${acked.length} acknowledged writes`,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.close({ timeoutMs: 2000 }).catch(() => undefined)));
+    for (const cfg of ens.cfgs) {
+      try {
+        await ens.member(cfg.id).kill();
+      } catch {
+        // never started
+      }
+    }
+    for (const d of disks) await unmount(d).catch(() => undefined);
+  }
+}
+
+async function absent(c: Client, names: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of names) if ((await c.exists(n)) === null) out.push(n);
+  return out;
 }
