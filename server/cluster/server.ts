@@ -43,6 +43,7 @@ import { createSessionHandler, WARDEN_SERVICE_NAME } from '../rpc/client-service
 import { startGrpcServer } from '../rpc/grpc-server.js';
 import { SessionIdGenerator } from '../session/session-ids.js';
 import { SessionTracker } from '../session/session-tracker.js';
+import { TtlTracker } from '../session/ttl-tracker.js';
 import { DiskFullError, Storage } from '../storage/storage.js';
 import { DataTree } from '../tree/data-tree.js';
 import { decodeTxnEntry, encodeTxnEntry } from '../tree/txn-codec.js';
@@ -138,6 +139,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   const mono = (): number => performance.now();
   const wall = (): number => Date.now();
   const tracker = new SessionTracker(EXPIRY_CHECK_MS);
+  const ttls = new TtlTracker();
   const watches = new WatchManager(config.limits, tree.lastZxid);
   const prepper = new Prepper(tree);
   const ids = new SessionIdGenerator(serverId, wall());
@@ -283,6 +285,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     writesRefused = undefined;
     if (e.mode === 'leader') {
       pipeline.becomeLeader(e.epoch);
+      ttls.reset();
       // The leader alone decides expiry; every session gets a full timeout from now.
       for (const [id, sess] of tree.sessions()) tracker.add(id, sess.timeoutMs, mono());
     } else {
@@ -433,8 +436,13 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   timers.push(
     setInterval(() => {
       if (fatal || closing || !isLeader()) return;
+      const now = mono();
+      ttls.observe(tree.ttlNodes(), now);
       for (const path of tree.reapCandidates(wall())) {
         if (reaping.has(path)) continue;
+        const node = tree.get(path);
+        // old by the mtime (another member's wall clock, maybe) and by this leader's own count
+        if (node?.kind === 'ttl' && !ttls.due(node, now)) continue;
         reaping.add(path);
         pipeline.submitInternal(0n, { op: 'reap', path }, wall(), () => reaping.delete(path));
       }

@@ -205,6 +205,14 @@ export class DataTree {
     return out.sort();
   }
 
+  /** Every TTL node (for the leader's own count of their age, see session/ttl-tracker.ts). */
+  *ttlNodes(): Iterable<NodeView> {
+    for (const path of this.ttls) {
+      const n = this.nodes.get(path);
+      if (n) yield n;
+    }
+  }
+
   // ------------------------------------------------------------------ apply
 
   apply(entry: TxnEntry): ApplyResult {

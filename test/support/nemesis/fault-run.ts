@@ -47,6 +47,8 @@ export interface RunOptions {
    * @default 0.4
    */
   overlap?: number;
+  /** the first fault the nemesis applies (then it draws from `faults`), for a test that needs one */
+  first?: Fault;
 }
 
 /** fault -> outcome -> count */
@@ -137,6 +139,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     const serverFaults = faults.filter((f) => f !== 'pause-holder');
     // Faults in flight; one may start before the others healed (seeded), on other targets.
     const inFlight = new Set<Promise<void>>();
+    let first = opts.first !== undefined && serverFaults.includes(opts.first) ? opts.first : undefined;
     const failed: unknown[] = [];
     while (Date.now() < deadline && serverFaults.length > 0 && failed.length === 0) {
       if (inFlight.size > 0 && inFlight.size < overlapMax && rnd.chance(overlapChance)) await sleep(rnd.int(50, 400));
@@ -145,7 +148,8 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
         await sleep(rnd.int(500, 2000));
       }
       if (Date.now() >= deadline) break;
-      const fault = rnd.pick(serverFaults);
+      const fault = first ?? rnd.pick(serverFaults);
+      first = undefined;
       const alongside = inFlight.size;
       const started = apply(fault);
       const done: Promise<void> = started.then(
