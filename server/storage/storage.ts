@@ -45,6 +45,7 @@ import {
   segmentName,
 } from './log-format.js';
 import { decodeSnapshot, encodeSnapshot, parseSnapshotName, snapshotName } from './snapshot-format.js';
+import { readSegment } from './segment-read.js';
 
 export interface StorageOptions {
   dataDir: string;
@@ -536,12 +537,16 @@ async function recoverLog(
   let prev = snapshotZxid;
   let lastSeen = -1n;
   let last: { segment: Segment; validBytes: number } | undefined;
-  for (let i = 0; i < segments.length; i++) {
+  // A segment followed by one that starts at or below snapshotZxid + 1 holds only txns the
+  // snapshot covers (every record is below its successor's first zxid): it is not read at
+  // all, as purge would remove it. Damage in it cannot lose anything the snapshot lacks.
+  let first = 0;
+  while (first + 1 < segments.length && segments[first + 1]!.firstZxid <= snapshotZxid + 1n) first++;
+  for (let i = first; i < segments.length; i++) {
     const seg = segments[i]!;
     const path = join(logDir, seg.name);
-    const buf = await readFile(path);
+    const { buf, scan } = await readSegment(path, lastSeen);
     const isLast = i === segments.length - 1;
-    const scan = scanSegment(buf, lastSeen);
     const stop = scan.error?.offset ?? scan.validBytes;
     const validAfter = findValidRecordAfter(buf, Math.max(stop, LOG_HEADER_BYTES - 1), scan.records.at(-1)?.zxid ?? lastSeen);
     if (validAfter !== undefined) {
@@ -559,26 +564,27 @@ async function recoverLog(
       if (!isLast || scan.error.offset < LOG_HEADER_BYTES) throw new StorageCorruptError(path, scan.error.offset, scan.error.reason);
       log.warn('truncating a torn write at the end of the txn log', { file: path, offset: scan.error.offset, reason: scan.error.reason });
     }
-    // Records point into `buf`, the whole preallocated segment (64 MiB by default); the zab
-    // log and the tree keep some of them, so they get views into a copy of the used bytes
+    // Records point into `buf` (the segment read at start-up); the zab log and the tree keep
+    // some of them, so the records after the snapshot get views into a copy of their bytes
     // only, and the segment's buffer can go once it is scanned.
-    const used = scan.records.length > 0 ? Uint8Array.prototype.slice.call(buf, 0, scan.validBytes) : buf;
+    const needed = scan.records.findIndex((r) => r.zxid > snapshotZxid);
+    const from = needed < 0 ? scan.validBytes : scan.records[needed]!.offset;
+    const kept = needed < 0 ? buf : Uint8Array.prototype.slice.call(buf, from, scan.validBytes);
     for (const scanned of scan.records) {
-      const start = scanned.payload.byteOffset - buf.byteOffset;
-      const r = used === buf ? scanned : { ...scanned, payload: used.subarray(start, start + scanned.payload.length) };
-      lastSeen = r.zxid;
-      if (r.zxid <= snapshotZxid) continue;
-      if (!follows(prev, r.zxid)) {
+      lastSeen = scanned.zxid;
+      if (scanned.zxid <= snapshotZxid) continue;
+      if (!follows(prev, scanned.zxid)) {
         throw new StorageCorruptError(
           path,
-          r.offset,
+          scanned.offset,
           prev === snapshotZxid
-            ? `log does not continue from ${snapshotZxid === 0n ? 'an empty tree' : `snapshot 0x${snapshotZxid.toString(16)}`} (next record is 0x${r.zxid.toString(16)}): the snapshot history it needs is missing`
-            : `gap in the log: 0x${r.zxid.toString(16)} after 0x${prev.toString(16)}`,
+            ? `log does not continue from ${snapshotZxid === 0n ? 'an empty tree' : `snapshot 0x${snapshotZxid.toString(16)}`} (next record is 0x${scanned.zxid.toString(16)}): the snapshot history it needs is missing`
+            : `gap in the log: 0x${scanned.zxid.toString(16)} after 0x${prev.toString(16)}`,
         );
       }
-      records.push({ zxid: r.zxid, payload: r.payload });
-      prev = r.zxid;
+      const start = scanned.payload.byteOffset - buf.byteOffset - from;
+      records.push({ zxid: scanned.zxid, payload: kept.subarray(start, start + scanned.payload.length) });
+      prev = scanned.zxid;
     }
     if (isLast) last = { segment: seg, validBytes: scan.validBytes };
   }

@@ -173,6 +173,38 @@ describe('torn tail and corruption', () => {
     await expect(Storage.open(options(dir))).rejects.toMatchObject({ name: 'StorageCorruptError', file: first, offset: scan.records[2]!.offset });
   });
 
+  it('a segment the snapshot wholly covers is not read: damage in it does not stop start-up (purge would remove it)', async () => {
+    const dir = tempDir();
+    const { storage } = await openStorage(dir);
+    await storage.append(range(1, 3));
+    await storage.writeSnapshot(z(3), [new Uint8Array([1])]);
+    await storage.append(range(4, 5));
+    await closeStorage(storage);
+    const first = join(logDir(dir), segments(dir)[0]!);
+    const buf = readFileSync(first);
+    buf[scanSegment(buf).records[1]!.offset + RECORD_HEADER_BYTES]! ^= 1;
+    writeFileSync(first, buf);
+    const { recovered } = await openStorage(dir);
+    expect(recovered.snapshot?.zxid).toBe(z(3));
+    expect(counters(recovered.records)).toEqual([4, 5]);
+  });
+
+  it('damage after the snapshot in the segment it starts in is refused, naming file and offset', async () => {
+    const dir = tempDir();
+    const { storage } = await openStorage(dir);
+    await storage.append(range(1, 3));
+    await storage.writeSnapshot(z(2), [new Uint8Array([1])]);
+    await closeStorage(storage);
+    const only = join(logDir(dir), segments(dir)[0]!);
+    const buf = readFileSync(only);
+    const offset = scanSegment(buf).records[2]!.offset;
+    buf[offset + RECORD_HEADER_BYTES]! ^= 1;
+    // A valid record after it, so it is not a torn tail.
+    encodeRecord(z(4), new TextEncoder().encode('txn 4')).copy(buf, scanSegment(readFileSync(only)).validBytes);
+    writeFileSync(only, buf);
+    await expect(Storage.open(options(dir))).rejects.toMatchObject({ name: 'StorageCorruptError', file: only, offset });
+  });
+
   it('a segment whose creation was interrupted (no whole header, nothing else) is removed (regression: start-up was refused forever)', async () => {
     const { dir } = await logWith(3);
     writeFileSync(join(logDir(dir), segmentName(z(4))), Buffer.alloc(7, 0));
