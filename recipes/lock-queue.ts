@@ -5,11 +5,19 @@
  * names (no herd effect).
  *
  * Invariants:
- * - Every look at the queue is a `sync` followed by a listing, so a contender decides on
- *   state at least as new as the leader's at the time of the sync; a node listed after a
- *   sync exists, so its session was live then (ephemerals die with their session).
- * - A contender holds only after reading its own node back and finding it owned by its
- *   current session.
+ * - Every look at the queue is a listing that follows a proof of freshness through the
+ *   leader, so a contender decides on state at least as new as the leader's at the time
+ *   the proof was sent; a node listed then exists, so its session was live then
+ *   (ephemerals die with their session). The proof is a `sync` sent in the same round
+ *   trip as the listing (getChildren's `sync` option), except for the first look
+ *   right after our own create: that create was ordered by the leader and answered only
+ *   once this server had applied it, so the listing sent after it on the same session
+ *   already sees every node the leader had then, and every node with a lower sequence
+ *   number (sequence numbers follow zxid order). A stale listing can only show lower nodes
+ *   that are gone since, never miss one: it errs toward waiting, never toward holding.
+ * - A contender holds only when that listing still shows its own node, and the node is
+ *   owned by its current session (known from the create's reply, or checked when a node
+ *   whose create reply was lost is adopted). The lease starts when the proof was sent.
  * - A contender that gives up (signal, timeout, error) deletes its node.
  */
 import { OneShotWatch, type Client, type Stat } from '../sdk/index.js';
@@ -59,19 +67,22 @@ export function joinQueue(spec: QueueSpec, prefix: string, data: Uint8Array | st
  */
 export async function awaitTurn(spec: QueueSpec, node: ProtectedNode, signal: AbortSignal | undefined, once = false): Promise<Turn | undefined> {
   const { client } = spec;
+  // Only for the first look: later ones follow a watch event from this server alone.
+  let proofSentAtMs = node.adopted ? undefined : node.createSentAtMs;
   for (;;) {
-    const sentAtMs = now();
-    await client.sync(spec.path, { signal });
-    const children = await client.getChildren(spec.path, { signal });
+    const sync = proofSentAtMs === undefined;
+    const sentAtMs = proofSentAtMs ?? now();
+    proofSentAtMs = undefined;
+    // With `sync`, the SDK sends the sync and the listing together, in that order.
+    const children = await client.getChildren(spec.path, { signal, sync });
     for (const extra of childrenWithId(children, node.id)) {
       if (extra !== node.name) await deleteQuietly(client, join(spec.path, extra), signal);
     }
     const pos = spec.decide(sortSequential(children, spec.prefixes), node.name);
     if (pos.kind === 'gone') throw new QueueNodeGoneError(node.path);
     if (pos.kind === 'holds') {
-      const stat = await client.exists(node.path, { signal });
-      if (!stat || stat.ephemeralOwner !== client.sessionId) throw new QueueNodeGoneError(node.path);
-      return { sentAtMs, stat };
+      if (node.stat.ephemeralOwner !== client.sessionId) throw new QueueNodeGoneError(node.path);
+      return { sentAtMs, stat: node.stat };
     }
     if (once) return undefined;
     const watch = new OneShotWatch();

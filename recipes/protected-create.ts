@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { isRetryable, NoNodeError, WardenError, type Client, type CreateMode, type Data, type Stat } from '../sdk/index.js';
 import { ensurePath, join } from './paths.js';
 import { childrenWithId, parseNodeName, protectedName } from './sequential-nodes.js';
-import { delay, raceSignal } from './waiting.js';
+import { delay, now, raceSignal } from './waiting.js';
 
 export interface ProtectedNode {
   /** Full path of the created (or adopted) node. */
@@ -27,6 +27,12 @@ export interface ProtectedNode {
   id: string;
   /** True when the create's reply was lost and the node was found and adopted. */
   adopted: boolean;
+  /**
+   * Monotonic time the create that made the node was sent, when its reply arrived (not
+   * adopted). That reply came through the leader, so it proves, like a `sync` sent then,
+   * that this session's later reads see at least the leader's state of that moment.
+   */
+  createSentAtMs?: number;
 }
 
 export interface ProtectedCreateOptions {
@@ -65,8 +71,9 @@ async function createUntilKnown(client: Client, parent: string, name: string, op
   const ephemeral = opts.mode === 'ephemeral' || opts.mode === 'ephemeralSequential';
   for (let attempt = 1; ; attempt++) {
     try {
+      const createSentAtMs = now();
       const { path, stat } = await client.create(full, opts.data ?? null, { mode: opts.mode });
-      return { path, name: path.slice(path.lastIndexOf('/') + 1), stat, id, adopted: false };
+      return { path, name: path.slice(path.lastIndexOf('/') + 1), stat, id, adopted: false, createSentAtMs };
     } catch (e) {
       if (e instanceof NoNodeError && attempt < PROTECTED_TRIES) {
         await ensurePath(client, parent, { containers: opts.containers ?? true });

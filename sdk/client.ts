@@ -12,7 +12,7 @@ import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
 import { Code } from '../proto/codes.js';
 import { decodeAcl, decodeIdentities, decodeStat, toBuffer, type MultiOpSpec, type ReadOpSpec, type RequestOp } from './codec.js';
-import { errorFromCode, isRetryable, LimitExceededError, OperationTimeoutError, WardenError } from './errors.js';
+import { ConnectionLossError, errorFromCode, isRetryable, LimitExceededError, OperationTimeoutError, WardenError } from './errors.js';
 import { EventStream } from './event-stream.js';
 import { checkCallOptions, resolveOptions, type CallOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
 import { Session, type Phase as ClientState, type Response } from './session.js';
@@ -51,6 +51,15 @@ export interface WatchOptions extends CallOptions {
 export interface GetChildrenOptions extends WatchOptions {
   /** Also return the parent's Stat. @default false */
   withStat?: boolean;
+  /**
+   * Sends `sync(path)` right before the listing, in the same round trip: the listing is at
+   * least as new as the leader's state when the sync reached it, as with
+   * `await sync(path)` then `getChildren(path)`, for one round trip instead of two. The two
+   * are sent together and, after a connection loss, sent again together in the same order,
+   * so the listing never runs ahead of its sync.
+   * @default false
+   */
+  sync?: boolean;
 }
 
 export interface AddWatchOptions extends CallOptions {
@@ -337,10 +346,54 @@ export class Client {
 
   /** Sends, and sends again after a retryable failure (connection loss, busy server). */
   private retrying<T>(op: RequestOp, opts: CallOptions | undefined, complete: (msg: Response) => T): Promise<T> {
+    const rooted = this.session.chroot.op(op);
+    return this.attempts(opts, (left) => this.session.submit(rooted, complete, opts?.signal, left()));
+  }
+
+  /**
+   * `sync(path)` and then `op`, submitted back to back in one attempt, so they leave on the
+   * same connection in that order (or wait together for the next one) and the server
+   * answers `op` after the sync. A retry repeats both. `op`'s answer counts only if the
+   * sync's came first and succeeded (then no watch was registered for a dropped attempt).
+   */
+  private retryingAfterSync<T>(path: string, op: RequestOp, opts: CallOptions | undefined, complete: (msg: Response) => T): Promise<T> {
+    const syncOp = this.session.chroot.op({ op: 'sync', path });
+    const rooted = this.session.chroot.op(op);
+    return this.attempts(opts, (left) => {
+      let synced = false;
+      let syncFailure: unknown;
+      const sync = this.session.submit(
+        syncOp,
+        (msg) => {
+          try {
+            ok(msg, path);
+          } catch (e) {
+            syncFailure = e;
+            throw e;
+          }
+          synced = true;
+        },
+        opts?.signal,
+        left(),
+      );
+      const read = this.session.submit(
+        rooted,
+        (msg) => {
+          if (!synced) throw syncFailure ?? new ConnectionLossError(`${op.op} ${path} was answered without its sync`, { path });
+          return complete(msg);
+        },
+        opts?.signal,
+        left(),
+      );
+      return Promise.all([sync, read]).then(([, value]) => value);
+    });
+  }
+
+  private attempts<T>(opts: CallOptions | undefined, attempt: (left: () => number) => Promise<T>): Promise<T> {
     const timeoutMs = this.timeoutOf(opts);
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
-    const rooted = this.session.chroot.op(op);
-    return pRetry(() => this.session.submit(rooted, complete, opts?.signal, deadline > 0 ? Math.max(1, deadline - Date.now()) : 0), {
+    const left = (): number => (deadline > 0 ? Math.max(1, deadline - Date.now()) : 0);
+    return pRetry(() => attempt(left), {
       retries: this.options.readRetries,
       minTimeout: RETRY_MIN_MS,
       maxTimeout: RETRY_MAX_MS,
@@ -515,13 +568,16 @@ export class Client {
     checkPath('getChildren', path);
     checkCallOptions('getChildren', opts);
     this.checkWatch('getChildren', opts.watch);
+    if (opts.sync !== undefined && typeof opts.sync !== 'boolean') throw new TypeError(`getChildren(): option \`sync\` must be a boolean, got ${String(opts.sync)}`);
     const watch = opts.watch;
-    return this.watching(watch, this.retrying({ op: 'getChildren', path, watch: watch !== undefined }, opts, (msg) => {
+    const op: RequestOp = { op: 'getChildren', path, watch: watch !== undefined };
+    const complete = (msg: Response): string[] | { children: string[]; stat: Stat } => {
       ok(msg, path);
       if (watch) this.register('child', path, watch);
       const children = msg.body.getChildren?.children ?? [];
       return opts.withStat ? { children, stat: decodeStat(msg.body.getChildren?.stat) } : children;
-    }));
+    };
+    return this.watching(watch, opts.sync ? this.retryingAfterSync(path, op, opts, complete) : this.retrying(op, opts, complete));
   }
 
   /** How many nodes are below `path` (all descendants, not only children). */

@@ -31,6 +31,8 @@ describe('ensemble of 3', () => {
     const clients = await Promise.all([1, 2, 3].map((id) => connect({ servers: e.address(id), sessionTimeoutMs: 10_000 })));
     for (const [i, c] of clients.entries()) await c.create(`/from${i + 1}`, `v${i + 1}`);
     for (const c of clients) {
+      // getChildren's `sync` option: sync and listing in one round trip, on every member.
+      expect(await c.getChildren('/', { sync: true })).toEqual(expect.arrayContaining(['from1', 'from2', 'from3']));
       await c.sync('/');
       for (let i = 1; i <= 3; i++) expect((await c.getData(`/from${i}`)).data.toString()).toBe(`v${i}`);
     }

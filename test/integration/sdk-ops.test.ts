@@ -231,6 +231,20 @@ describe('reads, updates and deletes', () => {
     expect((await c.getData('/synced')).data.toString()).toBe('yes');
     await expect(c.sync('bad')).rejects.toBeInstanceOf(BadArgumentsError);
   });
+
+  it('getChildren with `sync` lists after a sync, in one call', async () => {
+    const c = await fresh();
+    const other = await openClient(srv.server.address);
+    await other.create('/synced-list');
+    await other.create('/synced-list/a');
+    expect(await c.getChildren('/synced-list', { sync: true })).toEqual(['a']);
+    const { children, stat } = await c.getChildren('/synced-list', { sync: true, withStat: true });
+    expect(children).toEqual(['a']);
+    expect(stat.numChildren).toBe(1);
+    await expect(c.getChildren('/synced-list/none', { sync: true })).rejects.toBeInstanceOf(NoNodeError);
+    // @ts-expect-error a wrong type is refused at run time too
+    await expect(c.getChildren('/synced-list', { sync: 'yes' })).rejects.toThrow(/option `sync` must be a boolean/);
+  });
 });
 
 describe('multi and multiRead', () => {
