@@ -11,14 +11,15 @@
  * Pure: no clock (times come in txn headers), no I/O.
  */
 import { warden } from '../../proto/gen/warden.js';
-import { fromLong, longToNumber, toLong } from '../../proto/long.js';
+import { toLong } from '../../proto/long.js';
 import { assert } from '../base/assert.js';
 import { ACL_INTERN_MAX } from '../base/limits.js';
 import type { Zxid } from '../base/zxid.js';
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
 import { basename, joinPath, parentOf } from './path.js';
 import type { Acl, ApplyResult, NodeKind, OpResult, SessionId, Stat, Txn, TxnEntry, WatchTrigger } from './types.js';
-import { KIND_FROM_PB, KIND_TO_PB } from './node-kind-pb.js';
+import { KIND_TO_PB } from './node-kind-pb.js';
+import { SnapshotRecordReader } from './snapshot-record-reader.js';
 
 const pb = warden.v1;
 
@@ -409,39 +410,33 @@ export class DataTree {
   /** Rebuilds a tree from snapshot records; throws on a record that does not fit (corrupt snapshot). */
   static fromSnapshot(zxid: Zxid, records: Iterable<Uint8Array>): DataTree {
     const tree = new DataTree(true);
+    const r = new SnapshotRecordReader();
+    // The reader hands out one list per distinct ACL encoding: intern each list once.
+    const interned = new Map<readonly Acl[], readonly Acl[]>();
     for (const bytes of records) {
-      const rec = pb.SnapshotRecord.decode(bytes);
-      if (rec.session) {
-        tree.sessionTable.set(fromLong(rec.session.id), { timeoutMs: rec.session.timeoutMs ?? 0, password: rec.session.password ?? EMPTY });
+      r.read(bytes);
+      if (r.isSession) {
+        tree.sessionTable.set(r.sessionId, { timeoutMs: r.timeoutMs, password: r.password });
         continue;
       }
-      const n = rec.node;
-      if (!n) throw new Error('snapshot record is neither a node nor a session');
-      const path = n.path ?? '';
-      const kind = KIND_FROM_PB[n.kind ?? 0];
-      if (!kind) throw new Error(`snapshot node ${path} has unknown kind ${n.kind}`);
-      const st = n.stat ?? {};
-      const data = n.data ?? EMPTY;
-      const czxid = fromLong(st.czxid);
-      const mzxid = fromLong(st.mzxid);
-      const pzxid = fromLong(st.pzxid);
-      const owner = fromLong(st.ephemeralOwner);
-      // Equal zxids share one bigint (a node never modified has czxid = mzxid = pzxid).
+      const path = r.path;
       const stat: Stat = {
-        czxid,
-        mzxid: mzxid === czxid ? czxid : mzxid,
-        ctime: longToNumber(st.ctime),
-        mtime: longToNumber(st.mtime),
-        version: st.version ?? 0,
-        cversion: st.cversion ?? 0,
-        aversion: st.aversion ?? 0,
-        ephemeralOwner: owner === 0n ? 0n : owner,
-        dataLength: data.length,
+        czxid: r.czxid,
+        mzxid: r.mzxid,
+        ctime: r.ctime,
+        mtime: r.mtime,
+        version: r.version,
+        cversion: r.cversion,
+        aversion: r.aversion,
+        ephemeralOwner: r.ephemeralOwner,
+        dataLength: r.data.length,
         numChildren: 0,
-        pzxid: pzxid === czxid ? czxid : pzxid === mzxid ? mzxid : pzxid,
+        pzxid: r.pzxid,
       };
-      const acl = (n.acl ?? []).map((a) => ({ perms: a.perms ?? 0, id: { scheme: a.id?.scheme ?? '', id: a.id?.id ?? '' } }));
-      const node = new Node(path, ownBytes(data), tree.internAcl(acl), stat, kind, longToNumber(n.ttlMs));
+      const read = r.acl();
+      let acl = interned.get(read);
+      if (!acl) interned.set(read, (acl = tree.internAcl(read)));
+      const node = new Node(path, ownBytes(r.data), acl, stat, r.kind, r.ttlMs);
       if (path !== '/') {
         const parent = tree.nodes.get(parentOf(path));
         if (!parent) throw new Error(`snapshot node ${path} comes before its parent`);
