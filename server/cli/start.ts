@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { startAdminHttp, type AdminHttpServer } from '../admin/admin-http.js';
 import { MetricsExporter } from '../admin/metrics-exporter.js';
 import { createLogger, parseLogLevel, type Logger, type LogLevel } from '../base/log.js';
-import { LogFile } from '../base/log-file.js';
+import { LogFile } from './log-file.js';
 import { startServer, type RunningServer } from '../cluster/server.js';
 import { ConfigError, loadConfig, type ServerConfig } from '../config/server-config.js';
 import { CommandError, intOption, parse, UsageError } from './args.js';

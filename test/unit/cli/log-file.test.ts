@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogFile } from '../../../server/base/log-file.js';
+import { LogFile } from '../../../server/cli/log-file.js';
 
 const dirs: string[] = [];
 afterEach(() => {
