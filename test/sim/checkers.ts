@@ -9,7 +9,7 @@
  * - tree digests are equal at equal zxid;
  * - no acknowledged write is lost (it stays in the canonical sequence, and after the
  *   liveness phase every live replica has applied it);
- * - ephemerals match live sessions on every replica;
+ * - ephemerals match live sessions on every replica (across expiry, crashes and leader changes);
  * - at most one leader per epoch.
  */
 import type { Zxid } from '../../server/base/zxid.js';
@@ -36,7 +36,7 @@ export class Checkers implements NodeObserver {
   elections = 0;
   applies = 0;
 
-  private fail(msg: string): void {
+  fail(msg: string): void {
     if (this.violations.length < 20) this.violations.push(msg);
   }
 

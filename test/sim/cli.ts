@@ -2,9 +2,10 @@
  * `npm run sim -- --seeds N [--from S]` runs a campaign of N random schedules and prints
  * how many schedules and steps ran and how many violations were found; `--seed S` (with
  * the options a failure prints) replays one schedule and prints its violations in full.
+ * `--faults '{"client":0.05}'` sets the named fault rates over each seed's own.
  */
 import { parseArgs } from 'node:util';
-import { CRASH_POINTS, replayCommand, runSeed, type CrashPoint, type Schedule } from './simulator.js';
+import { CRASH_POINTS, replayCommand, runSeed, scheduleFor, type CrashPoint, type RunResult, type Schedule } from './simulator.js';
 
 function main(): number {
   const { values } = parseArgs({
@@ -16,6 +17,7 @@ function main(): number {
       observers: { type: 'string' },
       'crash-on': { type: 'string' },
       'crash-when': { type: 'string' },
+      faults: { type: 'string' },
     },
     strict: true,
   });
@@ -32,10 +34,13 @@ function main(): number {
     if (w !== 'before' && w !== 'after' && w !== 'midPersist') throw new TypeError('--crash-when must be before, after or midPersist');
     overrides.crashWhen = w;
   }
+  // JSON of fault rates, over each seed's own (e.g. '{"client":0.05}')
+  const faults = values.faults ? (JSON.parse(values.faults) as Partial<Schedule['faults']>) : undefined;
+  const run = (seed: number): RunResult => runSeed(seed, faults ? { ...overrides, faults: { ...scheduleFor(seed).faults, ...faults } } : overrides);
   if (values.seed !== undefined) {
-    const r = runSeed(Number(values.seed), overrides);
+    const r = run(Number(values.seed));
     process.stdout.write(`seed ${r.schedule.seed}: ${JSON.stringify(r.schedule, (_k, v: unknown) => v)}\n`);
-    process.stdout.write(`steps ${r.steps}, committed ${r.committed}, acknowledged ${r.acknowledged}, elections ${r.elections}, crashes ${r.crashes}, syncs ${JSON.stringify(r.syncModes)}\n`);
+    process.stdout.write(`steps ${r.steps}, committed ${r.committed}, acknowledged ${r.acknowledged}, elections ${r.elections}, crashes ${r.crashes}, sessions expired ${r.expired}, syncs ${JSON.stringify(r.syncModes)}\n`);
     for (const v of r.violations) process.stdout.write(`VIOLATION ${v}\n`);
     process.stdout.write(r.violations.length === 0 ? 'ok\n' : `replay: ${replayCommand(r.schedule)}\n`);
     return r.violations.length === 0 ? 0 : 1;
@@ -45,17 +50,19 @@ function main(): number {
   let steps = 0;
   let violations = 0;
   let committed = 0;
+  let expired = 0;
   const started = Date.now();
   for (let i = 0; i < n; i++) {
-    const r = runSeed(from + i, overrides);
+    const r = run(from + i);
     steps += r.steps;
     committed += r.committed;
+    expired += r.expired;
     if (r.violations.length > 0) {
       violations += r.violations.length;
       process.stdout.write(`FAIL seed ${r.schedule.seed}: ${r.violations[0]}\n  replay: ${replayCommand(r.schedule)}\n`);
     }
   }
-  process.stdout.write(`schedules ${n} (seeds ${from}..${from + n - 1}), steps ${steps}, committed txns ${committed}, violations ${violations}, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`schedules ${n} (seeds ${from}..${from + n - 1}), steps ${steps}, committed txns ${committed}, sessions expired ${expired}, violations ${violations}, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return violations === 0 ? 0 : 1;
 }
 

@@ -6,11 +6,18 @@
  * one at a time, in order, batches queued meanwhile merged into the next write (group
  * commit); a batch's acknowledgements leave only once it is durable, and never overtake an
  * earlier message to the same peer (Outbox); committed entries applied at once.
+ *
+ * Sessions as server/cluster/server.ts keeps them: the leader alone runs a SessionTracker
+ * (on the simulated clock); it gives every session in its tree a full timeout when it takes
+ * the role, adds each committed createSession and drops each closeSession, and once
+ * established proposes a closeSession for every session whose deadline passed. A learner
+ * collects its clients' pings and sends them to the leader as one touch frame per tick.
  */
 import { DEFAULT_LIMITS } from '../../server/base/limits.js';
 import type { Zxid } from '../../server/base/zxid.js';
 import type { WriteOp } from '../../server/request/ops.js';
 import { Prepper } from '../../server/request/prep.js';
+import { SessionTracker } from '../../server/session/session-tracker.js';
 import { DataTree } from '../../server/tree/data-tree.js';
 import { decodeTxnEntry, encodeTxnEntry } from '../../server/tree/txn-codec.js';
 import type { SessionId } from '../../server/tree/types.js';
@@ -20,16 +27,21 @@ import { Zab } from '../../server/zab/zab.js';
 import type { Rng } from './rng.js';
 import { SimDisk } from './sim-disk.js';
 
+/** What travels between simulated servers: Zab messages, and a learner's session touches. */
+export type SimFrame = { kind: 'zab'; msg: Msg } | { kind: 'touch'; sessions: SessionId[] };
+
 export interface NodeWorld {
   readonly now: number;
   readonly rng: Rng;
-  /** hands a message to the network */
-  transmit(from: ServerId, to: ServerId, msg: Msg): void;
+  /** hands a frame to the network */
+  transmit(from: ServerId, to: ServerId, frame: SimFrame): void;
   /** runs fn after delayMs (unless the node has crashed since: the callback checks) */
   after(delayMs: number, fn: () => void): void;
   /** how long the next fsync takes */
   fsyncMs(): number;
   observer: NodeObserver;
+  /** this node, leading, decided that a session expired (it proposes the closeSession) */
+  sessionExpired(node: SimNode, sessionId: SessionId): void;
 }
 
 /** What the checkers see of a node. */
@@ -50,6 +62,8 @@ export interface SimTiming {
   finalizeTicks: number;
   logRetainMax: number;
   snapshotEvery: number;
+  /** bucket width of the leader's session tracker (the runtime checks every 50 ms) */
+  expiryResolutionMs: number;
 }
 
 interface Batch {
@@ -71,6 +85,12 @@ export class SimNode {
   private mine = new Set<Zxid>();
   private appliedSinceSnapshot = 0;
   private cxid = 0;
+  /** the leader's session deadlines (only while it holds the role) */
+  private sessionTracker: SessionTracker | undefined;
+  /** a learner: sessions its clients pinged since its last touch frame */
+  private readonly touched = new Set<SessionId>();
+  /** closeSessions this node proposed because a session's deadline passed */
+  expiriesProposed = 0;
 
   constructor(
     readonly id: ServerId,
@@ -93,6 +113,8 @@ export class SimNode {
     this.queued = [];
     this.writing = undefined;
     this.mine.clear();
+    this.sessionTracker = undefined;
+    this.touched.clear();
     const rng = this.world.rng.fork();
     this.zab = new Zab(
       {
@@ -117,6 +139,8 @@ export class SimNode {
     this.queued = [];
     this.outbox.clear();
     this.zab = undefined;
+    this.sessionTracker = undefined;
+    this.touched.clear();
   }
 
   deliver(from: ServerId, msg: Msg): void {
@@ -125,10 +149,43 @@ export class SimNode {
     this.drain();
   }
 
+  /** A frame from a peer: Zab goes to the core; a touch renews sessions if we lead. */
+  receive(from: ServerId, frame: SimFrame): void {
+    if (frame.kind === 'zab') this.deliver(from, frame.msg);
+    else if (this.zab?.canPropose) for (const id of frame.sessions) this.sessionTracker?.touch(id, this.world.now);
+  }
+
+  /** A client's ping arriving at this node (any sign of life of its session). */
+  pinged(sessionId: SessionId): void {
+    if (!this.zab) return;
+    if (this.sessionTracker) this.sessionTracker.touch(sessionId, this.world.now);
+    else this.touched.add(sessionId);
+  }
+
   tick(): void {
     if (!this.zab) return;
     this.zab.tick();
     this.drain();
+    this.sessionTick();
+  }
+
+  /** The leader expires what is due; a learner reports the sessions it saw alive. */
+  private sessionTick(): void {
+    const zab = this.zab;
+    if (!zab) return;
+    if (this.sessionTracker) {
+      if (!zab.canPropose) return;
+      for (const id of this.sessionTracker.expire(this.world.now)) {
+        this.world.sessionExpired(this, id);
+        if (this.submit(id, { op: 'closeSession' }, false) === 'proposed') this.expiriesProposed++;
+      }
+      return;
+    }
+    const leader = zab.leaderId;
+    if (leader !== undefined && leader !== this.id && zab.mode !== 'looking' && this.touched.size > 0) {
+      this.world.transmit(this.id, leader, { kind: 'touch', sessions: [...this.touched] });
+    }
+    this.touched.clear();
   }
 
   peerDown(peer: ServerId): void {
@@ -138,8 +195,12 @@ export class SimNode {
     this.drain();
   }
 
-  /** A client write arriving at this node (only an established leader takes it). */
-  submit(sessionId: SessionId, op: WriteOp): 'proposed' | 'refused' {
+  /**
+   * A client write arriving at this node (only an established leader takes it). `client`:
+   * a client waits for its answer, so its commit counts as acknowledged (the leader's own
+   * expiries do not).
+   */
+  submit(sessionId: SessionId, op: WriteOp, client = true): 'proposed' | 'refused' {
     const zab = this.zab;
     if (!zab?.canPropose) return 'refused';
     const zxid = zab.nextZxid();
@@ -147,7 +208,7 @@ export class SimNode {
     const out = this.prepper.prepare(op, { zxid, timeMs, sessionId, auth: [{ scheme: 'super', id: 'sim' }], limits: DEFAULT_LIMITS, extendedTypesEnabled: true });
     if (!out.ok) return 'refused';
     const entry: Entry = { zxid, data: encodeTxnEntry({ header: { sessionId, cxid: ++this.cxid, zxid, timeMs }, txn: out.txn }) };
-    this.mine.add(zxid);
+    if (client) this.mine.add(zxid);
     zab.propose(entry);
     this.drain();
     return 'proposed';
@@ -187,6 +248,11 @@ export class SimNode {
         if (e.mode !== 'leader') {
           this.prepper.reset();
           this.mine.clear();
+          this.sessionTracker = undefined;
+        } else {
+          // The leader alone decides expiry; every session gets a full timeout from now.
+          this.sessionTracker = new SessionTracker(this.timing.expiryResolutionMs);
+          for (const [id, sess] of this.tree.sessions()) this.sessionTracker.add(id, sess.timeoutMs, this.world.now);
         }
         this.world.observer.role(this, e);
         return;
@@ -196,6 +262,8 @@ export class SimNode {
   private apply(entry: Entry): void {
     const txn = decodeTxnEntry(entry.data);
     this.tree.apply(txn);
+    if (txn.txn.type === 'createSession') this.sessionTracker?.add(txn.header.sessionId, txn.txn.timeoutMs, this.world.now);
+    else if (txn.txn.type === 'closeSession') this.sessionTracker?.remove(txn.header.sessionId);
     this.prepper.applied(entry.zxid);
     this.world.observer.applied(this, entry, this.tree.digest());
     if (this.mine.delete(entry.zxid)) this.world.observer.acknowledged(this, entry.zxid, entry);
@@ -231,7 +299,7 @@ export class SimNode {
           if (this.up && this.incarnation === incarnation) this.deliver(this.id, s.msg);
         });
       } else {
-        this.world.transmit(this.id, s.to, s.msg);
+        this.world.transmit(this.id, s.to, { kind: 'zab', msg: s.msg });
       }
     }
   }

@@ -1,11 +1,12 @@
 /**
  * Goal: the seeded simulator finds no violation of the replication guarantees. A fixed set
  * of schedules runs every time (a crash at each step of discovery and sync, before, right
- * after and in the middle of its persist; 3 and 5 voters with observers), then random
+ * after and in the middle of its persist; 3 and 5 voters with observers; clients that stop
+ * pinging so that the leader expires their sessions), then random
  * seeds until a time box runs out. A failure names its seed and the command that replays it.
  */
 import { describe, expect, it } from 'vitest';
-import { CRASH_POINTS, replayCommand, runSeed, type RunResult } from './simulator.js';
+import { CRASH_POINTS, replayCommand, runSeed, scheduleFor, type RunResult } from './simulator.js';
 
 function report(r: RunResult): string {
   return r.violations.length === 0 ? '' : `seed ${r.schedule.seed} failed; replay: ${replayCommand(r.schedule)}\n  ${r.violations.join('\n  ')}`;
@@ -36,6 +37,19 @@ describe('simulated ensemble', () => {
     it(`${voters} voters + ${observers} observers under random faults (seed ${s})`, () => {
       const r = runSeed(s, { voters, observers });
       expect(report(r)).toBe('');
+    });
+  }
+
+  for (const [voters, observers] of [
+    [3, 1],
+    [5, 0],
+  ] as const) {
+    const s = seed++;
+    it(`sessions whose clients crash or are cut off expire, and only those, across crashes and leader changes (${voters}+${observers}, seed ${s})`, () => {
+      const r = runSeed(s, { voters, observers, faults: { ...scheduleFor(s).faults, client: 0.05, crash: 0.005 } });
+      expect(report(r)).toBe('');
+      expect(r.expired).toBeGreaterThan(0);
+      expect(r.crashes).toBeGreaterThan(0);
     });
   }
 

@@ -4,13 +4,17 @@
  * everything (the schedule, every delay, every fault), so a failure replays exactly.
  *
  * A run has two phases:
- * - safety: clients write through whoever leads, while faults fly: crashes and restarts
+ * - safety: clients write through whoever leads and ping their sessions through any server
+ *   (the leader alone expires a session that stops pinging), while faults fly: crashes and restarts
  *   (including crashes on every step of discovery and sync: on LEADERINFO, SYNC, UPTODATE,
  *   ACKEPOCH, NEWLEADER acks, in the middle of their persist), symmetric and asymmetric
- *   partitions, message loss, duplication and reordering, slow fsyncs, torn writes;
+ *   partitions, message loss, duplication and reordering, slow fsyncs, torn writes, and
+ *   clients that crash (stop pinging for good) or are cut off for a while;
  * - liveness: the network heals and every server is restarted; within a bound a leader
  *   must be elected and commit a probe write on every server, and every write acknowledged
- *   during the run must then be on every server.
+ *   during the run must then be on every server; then, within twice the longest session
+ *   timeout, every session whose client stopped must be gone from every server and every
+ *   session whose client kept pinging must still be there.
  * The checkers (checkers.ts) run on every apply, persist and role change.
  */
 import type { WriteOp } from '../../server/request/ops.js';
@@ -18,10 +22,12 @@ import { Perms } from '../../server/tree/types.js';
 import type { Member, Msg, ServerId } from '../../server/zab/types.js';
 import { Checkers } from './checkers.js';
 import { Rng } from './rng.js';
-import { SimNode, type NodeWorld, type SimTiming } from './sim-node.js';
+import { SimNode, type NodeWorld, type SimFrame, type SimTiming } from './sim-node.js';
+import type { SessionId } from '../../server/tree/types.js';
 
 const OPEN_ACL = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const TICK_MS = 10;
+const SESSION_TIMEOUTS_MS = [150, 300, 600, 1000];
 
 export type CrashPoint = 'leaderInfo' | 'sync' | 'upToDate' | 'ackEpoch' | 'ackNewLeader' | 'proposal' | 'commit';
 export const CRASH_POINTS: readonly CrashPoint[] = ['leaderInfo', 'sync', 'upToDate', 'ackEpoch', 'ackNewLeader', 'proposal', 'commit'];
@@ -35,7 +41,8 @@ export interface Schedule {
   crashWhen: 'before' | 'after' | 'midPersist';
   safetyMs: number;
   livenessBoundMs: number;
-  faults: { crash: number; partition: number; loss: number; duplicate: number; reorder: number; slowFsync: number };
+  /** per driver step: crash/partition a server, lose/duplicate/reorder a message, slow an fsync, crash or cut off a client */
+  faults: { crash: number; partition: number; loss: number; duplicate: number; reorder: number; slowFsync: number; client: number };
 }
 
 export interface RunResult {
@@ -46,6 +53,8 @@ export interface RunResult {
   acknowledged: number;
   elections: number;
   crashes: number;
+  /** closeSessions proposed because a session's client stopped pinging */
+  expired: number;
   syncModes: { diff: number; trunc: number; snap: number };
 }
 
@@ -69,6 +78,7 @@ export function scheduleFor(seed: number, overrides: Partial<Schedule> = {}): Sc
       duplicate: r.pick([0, 0.01, 0.05]),
       reorder: r.pick([0, 0.01, 0.05]),
       slowFsync: r.pick([0, 0.02, 0.1, 0.3]),
+      client: r.pick([0.002, 0.005, 0.01]),
     },
     ...overrides,
   };
@@ -125,6 +135,24 @@ class EventQueue {
   }
 }
 
+/** A simulated client: it pings its session through one server, and may crash or be cut off. */
+interface SimClient {
+  id: SessionId;
+  timeoutMs: number;
+  node: ServerId;
+  /** crashed for good: it never pings again */
+  gone: boolean;
+  /** cut off until then */
+  pausedUntil: number;
+  /** when a ping last reached a serving server */
+  lastPingAt: number;
+}
+
+/** How late a leader may hear of a ping: a touch frame waits up to a tick, crosses the network, lands in a bucket. */
+const EXPIRY_SLACK_MS = 3 * TICK_MS + 6;
+
+const serves = (n: SimNode): boolean => n.up && n.zab !== undefined && n.zab.mode !== 'looking';
+
 function less(a: Event, b: Event): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
@@ -140,10 +168,13 @@ export class Simulation {
   crashes = 0;
   readonly syncModes = { diff: 0, trunc: 0, snap: 0 };
   private healed = false;
+  /** healed, and a leader has committed on every server: expiries are checked against pings */
+  private settled = false;
   private readonly blocked = new Set<string>();
   private readonly linkClock = new Map<string, number>();
   private triggeredCrashes = 0;
   private sessions: bigint[] = [];
+  private readonly clients = new Map<SessionId, SimClient>();
   private nextSession = 1n;
   private nextPath = 0;
 
@@ -161,6 +192,7 @@ export class Simulation {
       finalizeTicks: 2,
       logRetainMax: this.rng.pick([3, 20, 200]),
       snapshotEvery: this.rng.pick([5, 25, 1000]),
+      expiryResolutionMs: TICK_MS,
     };
     const sim = this;
     const world: NodeWorld = {
@@ -168,10 +200,11 @@ export class Simulation {
         return sim.now;
       },
       rng: this.rng.fork(),
-      transmit: (from, to, msg) => this.transmit(from, to, msg),
+      transmit: (from, to, frame) => this.transmit(from, to, frame),
       after: (delayMs, fn) => this.queue.push(this.now + delayMs, fn),
       fsyncMs: () => (this.healed || !this.faultRng.chance(schedule.faults.slowFsync) ? this.faultRng.int(1, 4) : this.faultRng.int(20, 90)),
       observer: this.checkers,
+      sessionExpired: (by, id) => this.sessionExpired(by, id),
     };
     for (const m of members) this.nodes.push(new SimNode(m.id, members, timing, world));
   }
@@ -182,9 +215,9 @@ export class Simulation {
 
   // ------------------------------------------------------------------ network
 
-  private transmit(from: ServerId, to: ServerId, msg: Msg): void {
+  private transmit(from: ServerId, to: ServerId, frame: SimFrame): void {
     const f = this.schedule.faults;
-    if (msg.type === 'sync') this.syncModes[msg.mode]++;
+    if (frame.kind === 'zab' && frame.msg.type === 'sync') this.syncModes[frame.msg.mode]++;
     if (this.blocked.has(`${from}>${to}`)) return;
     if (!this.healed && this.faultRng.chance(f.loss)) return;
     const link = `${from}>${to}`;
@@ -192,13 +225,18 @@ export class Simulation {
     // A TCP-like link is FIFO; reordering is a fault.
     if (this.healed || !this.faultRng.chance(f.reorder)) at = Math.max(at, this.linkClock.get(link) ?? 0);
     this.linkClock.set(link, Math.max(at, this.linkClock.get(link) ?? 0));
-    this.queue.push(at, () => this.arrive(from, to, msg));
-    if (!this.healed && this.faultRng.chance(f.duplicate)) this.queue.push(at + this.faultRng.int(0, 10), () => this.arrive(from, to, msg));
+    this.queue.push(at, () => this.arrive(from, to, frame));
+    if (!this.healed && this.faultRng.chance(f.duplicate)) this.queue.push(at + this.faultRng.int(0, 10), () => this.arrive(from, to, frame));
   }
 
-  private arrive(from: ServerId, to: ServerId, msg: Msg): void {
+  private arrive(from: ServerId, to: ServerId, frame: SimFrame): void {
     const target = this.node(to);
     if (!target.up || this.blocked.has(`${from}>${to}`)) return;
+    if (frame.kind !== 'zab') {
+      target.receive(from, frame);
+      return;
+    }
+    const msg: Msg = frame.msg;
     const point = this.schedule.crashOn;
     if (!this.healed && point !== undefined && msg.type === point && this.triggeredCrashes < 4 && this.faultRng.chance(0.5)) {
       this.triggeredCrashes++;
@@ -263,6 +301,16 @@ export class Simulation {
       for (let i = 0; i < count && up.length > 0; i++) this.crash(up.splice(this.faultRng.int(0, up.length - 1), 1)[0]!);
     }
     if (this.faultRng.chance(f.partition)) this.partition();
+    if (this.faultRng.chance(f.client)) this.clientFault();
+  }
+
+  /** A client crashes (never pings again), or is cut off for up to 2.5 session timeouts. */
+  private clientFault(): void {
+    const live = [...this.clients.values()].filter((c) => !c.gone);
+    if (live.length === 0) return;
+    const c = this.faultRng.pick(live);
+    if (this.faultRng.chance(0.5)) c.gone = true;
+    else c.pausedUntil = this.now + this.faultRng.int(c.timeoutMs / 2, (5 * c.timeoutMs) / 2);
   }
 
   // ------------------------------------------------------------------ clients
@@ -278,16 +326,22 @@ export class Simulation {
     const r = this.rng.next();
     let sessionId = 0n;
     let op: WriteOp;
-    if (r < 0.1 || this.sessions.length === 0) {
+    const live = this.sessions.filter((id) => !this.clients.get(id)?.gone);
+    if (r < 0.1 || live.length === 0) {
       sessionId = this.nextSession++;
       this.sessions.push(sessionId);
-      op = { op: 'createSession', timeoutMs: 10_000, password: new Uint8Array([1, 2, 3]) };
+      const timeoutMs = this.rng.pick(SESSION_TIMEOUTS_MS);
+      // Its connection may be to any server (writes reach the leader either way).
+      const at = this.rng.pick(this.nodes.filter((n) => n.up));
+      this.startClient({ id: sessionId, timeoutMs, node: at.id, gone: false, pausedUntil: 0, lastPingAt: this.now });
+      op = { op: 'createSession', timeoutMs, password: new Uint8Array([1, 2, 3]) };
     } else if (r < 0.35) {
-      sessionId = this.rng.pick(this.sessions);
+      sessionId = this.rng.pick(live);
       op = { op: 'create', path: `/e${this.nextPath++}`, data: new Uint8Array([this.nextPath & 255]), acl: OPEN_ACL, mode: 'ephemeral', ttlMs: 0 };
     } else if (r < 0.42) {
-      sessionId = this.rng.pick(this.sessions);
+      sessionId = this.rng.pick(live);
       this.sessions = this.sessions.filter((s) => s !== sessionId);
+      this.clients.delete(sessionId);
       op = { op: 'closeSession' };
     } else if (r < 0.75) {
       op = { op: 'create', path: `/p${this.nextPath++}`, data: new Uint8Array([1, this.nextPath & 255]), acl: OPEN_ACL, mode: 'persistent', ttlMs: 0 };
@@ -295,6 +349,76 @@ export class Simulation {
       op = { op: 'setData', path: `/p${this.rng.int(0, Math.max(0, this.nextPath - 1))}`, data: new Uint8Array([2, this.rng.int(0, 255)]), version: -1 };
     }
     leader.submit(sessionId, op);
+  }
+
+  /**
+   * The client pings a third of its timeout apart, through its server (a ping takes a
+   * network hop); when that server is down it moves to another one, as the SDK does, and
+   * while faults fly it sometimes moves for no reason (a dropped connection).
+   */
+  private startClient(c: SimClient): void {
+    this.clients.set(c.id, c);
+    const loop = (): void => {
+      if (this.clients.get(c.id) !== c || c.gone) return;
+      if (this.now >= c.pausedUntil) {
+        let node = this.node(c.node);
+        // A server that is down or not serving closes its connections, and its clients go to
+        // one that serves; now and then one moves anyway.
+        if (!serves(node) || (!this.healed && this.rng.chance(0.02))) {
+          const serving = this.nodes.filter(serves);
+          if (serving.length > 0) node = this.rng.pick(serving);
+          c.node = node.id;
+        }
+        if (serves(node)) {
+          this.queue.push(this.now + this.rng.int(1, 6), () => {
+            if (!serves(node)) return;
+            c.lastPingAt = this.now;
+            node.pinged(c.id);
+          });
+        }
+      }
+      this.queue.push(this.now + Math.max(TICK_MS, Math.floor(c.timeoutMs / 3)), loop);
+    };
+    this.queue.push(this.now + 1, loop);
+  }
+
+  /**
+   * A leader expires a session. Once the ensemble is healed and settled, that must not
+   * happen to a session whose client pinged a serving server less than its timeout ago
+   * (less a slack for the learner's touch to reach the leader and the tracker's buckets).
+   */
+  private sessionExpired(by: SimNode, id: SessionId): void {
+    const c = this.clients.get(id);
+    if (!this.settled || !c || c.gone) return;
+    const sinceMs = this.now - c.lastPingAt;
+    if (sinceMs < c.timeoutMs - EXPIRY_SLACK_MS) {
+      this.checkers.fail(`server ${by.id} expired session 0x${id.toString(16)} (timeout ${c.timeoutMs} ms) at ${this.now} ms, ${sinceMs} ms after its client pinged server ${c.node}, in a healed ensemble`);
+    }
+  }
+
+  /**
+   * After the liveness phase, with the network healed: clients keep pinging (and
+   * sessionExpired watches every expiry); two longest timeouts later a session whose client
+   * crashed (or closed it) is gone from every server.
+   */
+  private checkSessionsHealed(): void {
+    this.settled = true;
+    const windowMs = 2 * Math.max(...SESSION_TIMEOUTS_MS) + 200;
+    const end = this.now + windowMs;
+    this.runUntil(end);
+    const top = this.leaders()[0];
+    const settled = this.runUntil(end + this.schedule.livenessBoundMs, () => top !== undefined && this.nodes.every((n) => n.up && n.tree.lastZxid === top.tree.lastZxid));
+    if (!settled) return this.checkers.fail(`sessions: servers did not converge after the session window (${this.where()})`);
+    for (const n of this.nodes) {
+      for (const id of n.tree.sessions().keys()) {
+        const c = this.clients.get(id);
+        if (!c || c.gone) this.checkers.fail(`session 0x${id.toString(16)} outlived its client on server ${n.id}: still open ${windowMs} ms after the healed ensemble committed`);
+      }
+    }
+  }
+
+  private where(): string {
+    return this.nodes.map((n) => `${n.id}:${n.zab?.state ?? 'down'}/${n.zab?.mode ?? '-'}@0x${n.tree.lastZxid.toString(16)}`).join(' ');
   }
 
   // ------------------------------------------------------------------ running
@@ -340,6 +464,7 @@ export class Simulation {
       acknowledged: this.checkers.acked.size,
       elections: this.checkers.elections,
       crashes: this.crashes,
+      expired: this.nodes.reduce((sum, n) => sum + n.expiriesProposed, 0),
       syncModes: { ...this.syncModes },
     };
   }
@@ -361,6 +486,7 @@ export class Simulation {
     // Liveness phase: heal everything, restart everyone.
     this.healed = true;
     this.blocked.clear();
+    for (const c of this.clients.values()) c.pausedUntil = 0;
     for (const n of this.nodes) if (!n.up) this.restart(n);
     const deadline = this.now + s.livenessBoundMs;
     let probeZxid: bigint | undefined;
@@ -381,10 +507,10 @@ export class Simulation {
       return this.nodes.every((n) => n.up && n.zab?.mode !== 'looking' && n.tree.lastZxid >= probeZxid!);
     });
     if (!ok) {
-      const where = this.nodes.map((n) => `${n.id}:${n.zab?.state ?? 'down'}/${n.zab?.mode ?? '-'}@0x${n.tree.lastZxid.toString(16)}`).join(' ');
-      this.checkers.violations.push(`liveness: with the network healed and every server up, no leader committed a write on every server within ${s.livenessBoundMs} ms (${where})`);
+      this.checkers.violations.push(`liveness: with the network healed and every server up, no leader committed a write on every server within ${s.livenessBoundMs} ms (${this.where()})`);
     } else {
       this.checkers.checkAcknowledgedEverywhere(this.nodes);
+      this.checkSessionsHealed();
     }
   }
 }
@@ -396,5 +522,6 @@ export function runSeed(seed: number, overrides: Partial<Schedule> = {}): RunRes
 /** The command that replays a run exactly. */
 export function replayCommand(s: Schedule): string {
   const crash = s.crashOn ? ` --crash-on ${s.crashOn} --crash-when ${s.crashWhen}` : ' --crash-on none';
-  return `npm run sim -- --seed ${s.seed} --voters ${s.voters} --observers ${s.observers}${crash}`;
+  const faults = JSON.stringify(s.faults) === JSON.stringify(scheduleFor(s.seed).faults) ? '' : ` --faults '${JSON.stringify(s.faults)}'`;
+  return `npm run sim -- --seed ${s.seed} --voters ${s.voters} --observers ${s.observers}${crash}${faults}`;
 }
