@@ -139,7 +139,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     const serverFaults = faults.filter((f) => f !== 'pause-holder');
     // Faults in flight; one may start before the others healed (seeded), on other targets.
     const inFlight = new Set<Promise<void>>();
-    let first = opts.first !== undefined && serverFaults.includes(opts.first) ? opts.first : undefined;
+    let first = serverFaults.find((f) => f === opts.first);
     const failed: unknown[] = [];
     while (Date.now() < deadline && serverFaults.length > 0 && failed.length === 0) {
       if (inFlight.size > 0 && inFlight.size < overlapMax && rnd.chance(overlapChance)) await sleep(rnd.int(50, 400));
