@@ -28,25 +28,51 @@ export function parseSnapshotName(name: string): bigint | undefined {
   return m ? BigInt(`0x${m[1]}`) : undefined;
 }
 
-export function encodeSnapshot(zxid: bigint, records: readonly Uint8Array[]): Buffer {
-  let size = HEADER + 8;
-  for (const r of records) size += 8 + r.length;
-  const b = Buffer.alloc(size);
+/** Records to write: any iterable that knows its count up front (the header holds it). */
+export type SnapshotRecordList = Iterable<Uint8Array> & { readonly length: number };
+
+const PIECE_BYTES = 1024 * 1024;
+
+/**
+ * The snapshot file in pieces of about 1 MiB, so a large snapshot is written without a
+ * buffer the size of the file. Each piece is valid until the next one is asked for (one
+ * buffer is reused): write it before going on.
+ */
+export function* snapshotPieces(zxid: bigint, records: SnapshotRecordList): Generator<Uint8Array> {
+  let b = Buffer.allocUnsafe(PIECE_BYTES);
   b.writeUInt32BE(SNAP_MAGIC, 0);
   b.writeUInt32BE(SNAP_VERSION, 4);
   b.writeBigUInt64BE(zxid, 8);
   b.writeUInt32BE(records.length, 16);
   b.writeUInt32BE(crc32(b.subarray(0, 20)), 20);
   let off = HEADER;
+  let count = 0;
   for (const r of records) {
+    if (off + 8 + r.length > b.length) {
+      yield b.subarray(0, off);
+      if (8 + r.length > b.length) b = Buffer.allocUnsafe(8 + r.length);
+      off = 0;
+    }
     b.writeUInt32BE(r.length, off);
     b.writeUInt32BE(crc32(r), off + 4);
     b.set(r, off + 8);
     off += 8 + r.length;
+    count++;
+  }
+  if (count !== records.length) throw new RangeError(`snapshot has ${count} records, not the ${records.length} its header would say`);
+  if (off + 8 > b.length) {
+    yield b.subarray(0, off);
+    off = 0;
   }
   b.writeUInt32BE(SNAP_END, off);
-  b.writeUInt32BE(records.length, off + 4);
-  return b;
+  b.writeUInt32BE(count, off + 4);
+  yield b.subarray(0, off + 8);
+}
+
+export function encodeSnapshot(zxid: bigint, records: SnapshotRecordList): Buffer {
+  const pieces: Buffer[] = [];
+  for (const piece of snapshotPieces(zxid, records)) pieces.push(Buffer.from(piece));
+  return Buffer.concat(pieces);
 }
 
 export class SnapshotFormatError extends Error {

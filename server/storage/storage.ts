@@ -44,7 +44,7 @@ import {
   scanSegment,
   segmentName,
 } from './log-format.js';
-import { decodeSnapshot, encodeSnapshot, parseSnapshotName, snapshotName } from './snapshot-format.js';
+import { decodeSnapshot, parseSnapshotName, snapshotName, snapshotPieces, type SnapshotRecordList } from './snapshot-format.js';
 import { readSegment } from './segment-read.js';
 
 export interface StorageOptions {
@@ -396,15 +396,17 @@ export class Storage {
     this.allocated = Math.max(size, validBytes);
   }
 
-  /** Writes a snapshot via temp file + fsync + rename + directory fsync. */
-  async writeSnapshot(zxid: bigint, records: Iterable<Uint8Array>): Promise<void> {
-    const buf = encodeSnapshot(zxid, Array.isArray(records) ? (records as Uint8Array[]) : [...records]);
+  /** Writes a snapshot via temp file + fsync + rename + directory fsync, a piece at a time. */
+  async writeSnapshot(zxid: bigint, records: SnapshotRecordList): Promise<void> {
     const final = join(this.snapDir, snapshotName(zxid));
     const temp = `${final}.tmp`;
     try {
       const fh = await open(temp, 'w');
       try {
-        await fh.writeFile(buf);
+        for (const piece of snapshotPieces(zxid, records)) {
+          let written = 0;
+          while (written < piece.length) written += (await fh.write(piece, written, piece.length - written)).bytesWritten;
+        }
         await fh.sync();
       } finally {
         await fh.close();

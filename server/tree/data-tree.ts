@@ -10,18 +10,15 @@
  *
  * Pure: no clock (times come in txn headers), no I/O.
  */
-import { warden } from '../../proto/gen/warden.js';
-import { toLong } from '../../proto/long.js';
 import { assert } from '../base/assert.js';
 import { ACL_INTERN_MAX } from '../base/limits.js';
 import type { Zxid } from '../base/zxid.js';
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
 import { basename, joinPath, parentOf } from './path.js';
 import type { Acl, ApplyResult, NodeKind, OpResult, SessionId, Stat, Txn, TxnEntry, WatchTrigger } from './types.js';
-import { KIND_TO_PB } from './node-kind-pb.js';
 import { SnapshotRecordReader } from './snapshot-record-reader.js';
+import { SnapshotRecords } from './snapshot-record-writer.js';
 
-const pb = warden.v1;
 
 export interface NodeView {
   readonly path: string;
@@ -355,16 +352,23 @@ export class DataTree {
   }
 
   /** Encoded snapshot records: sessions, then nodes with every parent before its children. */
-  *snapshotRecords(): Iterable<Uint8Array> {
-    for (const [id, s] of this.sessionTable) yield encodeSession(id, s);
+  snapshotRecords(): SnapshotRecords {
+    const out = this.sessionRecords();
     const stack: string[] = ['/'];
     while (stack.length > 0) {
       const path = stack.pop()!;
       const n = this.nodes.get(path);
       assert(n !== undefined, `snapshot: ${path} exists`);
-      yield encodeNode(n);
+      out.addNode(n);
       for (const name of n.children) stack.push(joinPath(path, name));
     }
+    return out;
+  }
+
+  private sessionRecords(): SnapshotRecords {
+    const out = new SnapshotRecords();
+    for (const [id, s] of this.sessionTable) out.addSession(id, s.timeoutMs, s.password);
+    return out;
   }
 
   /**
@@ -374,7 +378,7 @@ export class DataTree {
    */
   beginSnapshot(): SnapshotCursor {
     this.cursor?.cancel();
-    const cursor = new SnapshotCursor(++this.snapshotGeneration, this.zxid, [...this.sessionTable].map(([id, s]) => encodeSession(id, s)), (path) => this.nodes.get(path), () => {
+    const cursor = new SnapshotCursor(++this.snapshotGeneration, this.zxid, this.sessionRecords(), (path) => this.nodes.get(path), () => {
       if (this.cursor === cursor) this.cursor = undefined;
     });
     this.cursor = cursor;
@@ -450,34 +454,6 @@ export class DataTree {
   }
 }
 
-function encodeSession(id: SessionId, s: SessionInfo): Uint8Array {
-  return pb.SnapshotRecord.encode({ session: { id: toLong(id), timeoutMs: s.timeoutMs, password: s.password } }).finish();
-}
-
-function encodeNode(n: NodeView): Uint8Array {
-  const s = n.stat;
-  return pb.SnapshotRecord.encode({
-    node: {
-      path: n.path,
-      data: n.data,
-      acl: n.acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } })),
-      stat: {
-        czxid: toLong(s.czxid),
-        mzxid: toLong(s.mzxid),
-        ctime: toLong(BigInt(s.ctime), false),
-        mtime: toLong(BigInt(s.mtime), false),
-        version: s.version,
-        cversion: s.cversion,
-        aversion: s.aversion,
-        ephemeralOwner: toLong(s.ephemeralOwner),
-        pzxid: toLong(s.pzxid),
-      },
-      kind: KIND_TO_PB[n.kind],
-      ttlMs: toLong(BigInt(n.ttlMs), false),
-    },
-  }).finish();
-}
-
 /**
  * A snapshot of the tree as it was at `zxid`, materialized a piece at a time. Copy on
  * write: before a txn changes a node this cursor has not emitted yet, the tree hands over
@@ -487,7 +463,7 @@ function encodeNode(n: NodeView): Uint8Array {
  * snapshotRecords() returned at `zxid`, in the same order. Pure; the caller paces step().
  */
 export class SnapshotCursor {
-  readonly records: Uint8Array[];
+  readonly records: SnapshotRecords;
   private readonly stack: string[] = ['/'];
   private readonly before = new Map<string, NodeView>();
   private cancelled = false;
@@ -496,7 +472,7 @@ export class SnapshotCursor {
   constructor(
     readonly generation: number,
     readonly zxid: Zxid,
-    sessions: Uint8Array[],
+    sessions: SnapshotRecords,
     private readonly live: (path: string) => Node | undefined,
     private readonly detach: () => void,
   ) {
@@ -523,7 +499,7 @@ export class SnapshotCursor {
         node.emittedIn = this.generation;
         n = node;
       }
-      this.records.push(encodeNode(n));
+      this.records.addNode(n);
       for (const name of n.children) this.stack.push(joinPath(path, name));
     }
     if (this.stack.length > 0) return false;

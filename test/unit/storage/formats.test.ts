@@ -107,6 +107,13 @@ describe('snapshot format', () => {
     expect(decodeSnapshot(encodeSnapshot(7n, [])).records).toEqual([]);
   });
 
+  it('records larger than a write piece, and many records across pieces, round trip', () => {
+    const records = [bytes('a'), new Uint8Array(1536 * 1024).fill(3), ...Array.from({ length: 5000 }, (_, i) => bytes(`record ${i}`.repeat(40)))];
+    const snap = decodeSnapshot(encodeSnapshot(7n, records));
+    expect(snap.zxid).toBe(7n);
+    expect(snap.records.map((r) => Buffer.from(r).toString('hex'))).toEqual(records.map((r) => Buffer.from(r).toString('hex')));
+  });
+
   it('any cut short file is invalid (no footer), wherever it is cut', () => {
     const buf = encodeSnapshot(9n, records);
     for (let cut = 0; cut < buf.length; cut += 7) expect(() => decodeSnapshot(buf.subarray(0, cut)), `cut at ${cut}`).toThrow(SnapshotFormatError);

@@ -101,7 +101,7 @@ describe('SnapshotCursor', () => {
         done = cursor.step(1 + r(3));
         for (let k = r(4); k > 0; k--) randomChange(d, r);
       }
-      expect(cursor.records.map((b) => Buffer.from(b).toString('hex'))).toEqual(expected);
+      expect([...cursor.records].map((b) => Buffer.from(b).toString("hex"))).toEqual(expected);
       // the records rebuild the tree as it was
       expect(DataTree.fromSnapshot(zxid, cursor.records).nodeCount()).toBe(expected.length - 1);
     });
