@@ -70,7 +70,7 @@ export class LeaseState {
   }
 
   /** A connection-state change of the client. Disconnection alone only stops confirmations. */
-  connection(state: 'connected' | 'disconnected' | 'reconnected' | 'expired' | 'closed', nowMs: number): LostReason | undefined {
+  connection(state: 'connected' | 'connectedReadOnly' | 'disconnected' | 'reconnected' | 'expired' | 'closed', nowMs: number): LostReason | undefined {
     if (this.tick(nowMs)) return this.lostReason;
     if (state === 'expired' || state === 'closed') this.lostReason = 'session-ended';
     return this.lostReason;

@@ -144,7 +144,8 @@ export class HolderLease {
     const sentAt = now();
     this.client
       .exists(this.path, { timeoutMs: this.lostAfterMs })
-      .then((stat) => this.settle(this.state.confirm(sentAt, now(), stat !== null && stat.ephemeralOwner === this.sessionId)))
+      // A read-only server's answer says nothing about the session at the quorum: no confirmation.
+      .then((stat) => this.settle(this.client.readOnly ? this.state.tick(now()) : this.state.confirm(sentAt, now(), stat !== null && stat.ephemeralOwner === this.sessionId)))
       .catch((e: unknown) => this.onError(e))
       .finally(() => {
         this.beating = false;

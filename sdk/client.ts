@@ -256,6 +256,14 @@ export class Client {
   get state(): ClientState {
     return this.session.state;
   }
+  /**
+   * Connected to a server in read-only mode (`canBeReadOnly`; the server is cut off from its
+   * quorum): reads work, writes fail with NotReadOnlyError, and the client looks for a
+   * read-write server in the background and moves there (state 'connected') when it finds one.
+   */
+  get readOnly(): boolean {
+    return this.session.isReadOnly;
+  }
   /** `host:port` of the server this client is connected to, if it is. */
   get server(): string | undefined {
     return this.session.currentServer;

@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Code } from '../proto/codes.js';
+import { warden } from '../proto/gen/warden.js';
 import { decodeServerFrame, encodeConnect, type ConnectSpec, type ServerMessage } from './codec.js';
 import { ConnectionLossError, errorFromCode, WardenError } from './errors.js';
 import type { ResolvedTls, ServerAddress } from './options.js';
@@ -24,6 +25,39 @@ export interface ConnectionHandler {
 
 export function formatAddress(a: ServerAddress): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+const STATUS_METHOD = '/warden.v1.Admin/Status';
+/** Modes in which a server takes writes (anything else, e.g. 'read-only' or 'looking', does not). */
+const READ_WRITE_MODES = new Set(['standalone', 'leader', 'follower', 'observer']);
+
+/**
+ * Asks a server's Admin/Status whether it serves writes now (the read-only client's search
+ * for a read-write server, as ZooKeeper's client pings with `isro`). Any failure is `false`.
+ */
+export function probeReadWrite(address: ServerAddress, timeoutMs: number, tls?: ResolvedTls): Promise<boolean> {
+  const channel = new grpc.Client(formatAddress(address), channelCredentials(tls), { ...channelOptions(tls), 'grpc.use_local_subchannel_pool': 1 });
+  return new Promise<boolean>((resolve) => {
+    channel.makeUnaryRequest(
+      STATUS_METHOD,
+      identity,
+      (b: Buffer) => warden.v1.StatusResponse.decode(b),
+      Buffer.alloc(0),
+      { deadline: Date.now() + timeoutMs },
+      (err, res) => {
+        channel.close();
+        resolve(!err && res !== undefined && READ_WRITE_MODES.has(res.mode));
+      },
+    );
+  });
+}
+
+function channelCredentials(tls: ResolvedTls | undefined): grpc.ChannelCredentials {
+  return tls ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
+}
+
+function channelOptions(tls: ResolvedTls | undefined): grpc.ChannelOptions {
+  return tls?.serverName !== undefined ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {};
 }
 
 export class Connection {
@@ -45,9 +79,8 @@ export class Connection {
    */
   static open(address: ServerAddress, spec: ConnectSpec, timeoutMs: number, signal?: AbortSignal, tls?: ResolvedTls): Promise<{ conn: Connection; hello: Hello }> {
     const target = formatAddress(address);
-    const credentials = tls ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
-    const channel = new grpc.Client(target, credentials, {
-      ...(tls?.serverName !== undefined ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {}),
+    const channel = new grpc.Client(target, channelCredentials(tls), {
+      ...channelOptions(tls),
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       'grpc.enable_retries': 0,

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import { Code } from '../proto/codes.js';
 import { encodeClose, encodePing, encodeRequest, encodeSetWatches, type RequestOp, type ServerMessage } from './codec.js';
-import { Connection, formatAddress, type Hello } from './connection.js';
+import { Connection, formatAddress, probeReadWrite, type Hello } from './connection.js';
 import {
   AuthFailedError,
   ClientClosedError,
@@ -59,6 +59,11 @@ interface Pending {
  */
 export type Phase = 'connecting' | 'connected' | 'disconnected' | 'closing' | 'expired' | 'closed';
 
+/** The read-only client's search for a read-write server: first pause, longest pause, one probe's budget. */
+const READ_WRITE_SEARCH_MIN_MS = 100;
+const READ_WRITE_SEARCH_MAX_MS = 60_000;
+const READ_WRITE_PROBE_TIMEOUT_MS = 2000;
+
 const WRITE_OPS = new Set(['create', 'delete', 'setData', 'setACL', 'multi']);
 
 /** Refusals that no other attempt can change: the session is gone or not ours. */
@@ -87,6 +92,14 @@ export class Session {
   private userPending = 0;
   private readonly auth: Array<{ scheme: string; auth: Uint8Array }>;
   private pingTimer: NodeJS.Timeout | undefined;
+  /** connected to a server in read-only mode (no quorum): reads only, and searching for a read-write one */
+  private readOnly = false;
+  /**
+   * A session a read-only server made is known to that server alone: until a read-write
+   * server has been seen, every handshake asks for a new session (ZooKeeper's rule).
+   */
+  private seenReadWrite: boolean;
+  private rwSearch: NodeJS.Timeout | undefined;
   private lastHeardAt = 0;
   private disconnectedAt: { wallMs: number; monoMs: number } | undefined;
   private readonly lifetime = new AbortController();
@@ -99,6 +112,7 @@ export class Session {
     this.chroot = new Chroot(opts.chroot);
     this.sessionId = opts.sessionId;
     this.password = opts.sessionPassword;
+    this.seenReadWrite = opts.sessionId !== 0n;
     this.timeoutMs = opts.sessionTimeoutMs;
     this.auth = opts.auth.map((a) => ({ ...a }));
     this.serverIndex = opts.shuffleServers ? randomInt(opts.servers.length) : 0;
@@ -120,6 +134,9 @@ export class Session {
   }
   get lastZxid(): bigint {
     return this.zxid;
+  }
+  get isReadOnly(): boolean {
+    return this.readOnly && this.phase === 'connected';
   }
   get currentServer(): string | undefined {
     return this.conn && this.phase === 'connected' && this.server ? formatAddress(this.server) : undefined;
@@ -203,7 +220,13 @@ export class Session {
       try {
         const { conn, hello } = await Connection.open(
           addr,
-          { sessionId: this.sessionId, password: this.password, timeoutMs: this.opts.sessionTimeoutMs, lastZxidSeen: this.zxid, readOnly: this.opts.canBeReadOnly },
+          {
+            sessionId: this.seenReadWrite ? this.sessionId : 0n,
+            password: this.seenReadWrite ? this.password : new Uint8Array(0),
+            timeoutMs: this.opts.sessionTimeoutMs,
+            lastZxidSeen: this.zxid,
+            readOnly: this.opts.canBeReadOnly,
+          },
           perServer,
           signal,
           this.opts.tls,
@@ -223,8 +246,10 @@ export class Session {
   }
 
   private established(conn: Connection, addr: ServerAddress, hello: Hello): void {
-    const resumed = this.sessionId !== 0n;
+    const sameSession = this.sessionId !== 0n && this.sessionId === hello.sessionId;
     const wasDisconnected = this.phase === 'disconnected';
+    this.readOnly = hello.readOnly;
+    if (!hello.readOnly) this.seenReadWrite = true;
     this.conn = conn;
     this.server = addr;
     this.sessionId = hello.sessionId;
@@ -239,10 +264,17 @@ export class Session {
     });
     // Before anything queued: who we are, then what we watch.
     for (const a of this.auth) this.sendInternal({ op: 'addAuth', scheme: a.scheme, auth: a.auth });
-    if (resumed && !this.watches.isEmpty()) this.sendSetWatches();
+    // Also on a new session that replaces a read-only one: the watches carry over.
+    if (!this.watches.isEmpty()) this.sendSetWatches();
     for (const p of this.queue.splice(0)) if (!p.abandoned) this.transmit(p);
     this.startPings();
-    this.emit(wasDisconnected ? 'reconnected' : 'connected');
+    if (hello.readOnly) {
+      this.startReadWriteSearch();
+      this.emit('connectedReadOnly');
+    } else {
+      this.stopReadWriteSearch();
+      this.emit(wasDisconnected && sameSession ? 'reconnected' : 'connected');
+    }
   }
 
   /**
@@ -283,6 +315,7 @@ export class Session {
   private shutdown(state: 'closed' | 'expired', reason: Error | undefined, failWith: WardenError): void {
     if (this.phase === 'closed' || this.phase === 'expired') return;
     this.phase = state;
+    this.stopReadWriteSearch();
     this.lifetime.abort(failWith);
     this.stopPings();
     this.conn?.close();
@@ -467,6 +500,7 @@ export class Session {
   private lostConnection(reason: WardenError): void {
     if (this.phase !== 'connected') return;
     this.phase = 'disconnected';
+    this.stopReadWriteSearch();
     this.disconnectedAt = { wallMs: Date.now(), monoMs: performance.now() };
     this.failAll(
       (p) =>
@@ -546,6 +580,50 @@ export class Session {
   private stopPings(): void {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
+  }
+
+  // ------------------------------------------------------------------ read-only servers
+
+  /**
+   * While on a read-only server: ask the other servers, with a growing pause (100 ms up to
+   * a minute, as ZooKeeper's client), whether one takes writes; move there when one does.
+   */
+  private startReadWriteSearch(): void {
+    this.stopReadWriteSearch();
+    let pauseMs = READ_WRITE_SEARCH_MIN_MS;
+    const round = async (): Promise<void> => {
+      this.rwSearch = undefined;
+      const n = this.opts.servers.length;
+      for (let i = 0; i < n; i++) {
+        const idx = (this.serverIndex + i) % n;
+        const addr = this.opts.servers[idx]!;
+        if (!this.readOnly || this.phase !== 'connected') return;
+        if (this.server && formatAddress(addr) === formatAddress(this.server)) continue;
+        if (!(await probeReadWrite(addr, READ_WRITE_PROBE_TIMEOUT_MS, this.opts.tls))) continue;
+        const conn = this.conn;
+        if (!this.readOnly || this.phase !== 'connected' || !conn) return;
+        this.serverIndex = idx;
+        conn.close();
+        this.conn = undefined;
+        this.stopPings();
+        this.lostConnection(new ConnectionLossError(`leaving read-only server ${formatAddress(conn.address)} for read-write server ${formatAddress(addr)}`));
+        return;
+      }
+      pauseMs = Math.min(READ_WRITE_SEARCH_MAX_MS, pauseMs * 2);
+      this.scheduleReadWriteSearch(round, pauseMs);
+    };
+    this.scheduleReadWriteSearch(round, pauseMs);
+  }
+
+  private scheduleReadWriteSearch(round: () => Promise<void>, pauseMs: number): void {
+    if (!this.readOnly || this.phase !== 'connected') return;
+    this.rwSearch = setTimeout(() => void round(), pauseMs);
+    this.rwSearch.unref();
+  }
+
+  private stopReadWriteSearch(): void {
+    if (this.rwSearch) clearTimeout(this.rwSearch);
+    this.rwSearch = undefined;
   }
 
   // ------------------------------------------------------------------ states

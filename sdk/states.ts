@@ -2,7 +2,9 @@
  * Connection-state reporting: the events a session goes through and the fan-out to
  * listeners (callbacks) and to `for await` consumers (bounded streams).
  *
- *   connected     the first handshake succeeded (a new or resumed session)
+ *   connected     the first handshake succeeded (a new or resumed session), or a read-only
+ *                 client moved to a read-write server with a new session
+ *   connectedReadOnly  connected to a server in read-only mode (canBeReadOnly): reads only
  *   disconnected  the stream broke; the session lives on at the server for its timeout
  *   reconnected   the session was resumed on a server of the list (watches re-sent)
  *   expired       the server says the session is gone: its ephemerals and watches too (final)
@@ -17,7 +19,8 @@ import type { ConnectionState } from './types.js';
  */
 export interface StateEvent {
   /**
-   * The new state: 'connected' (first handshake), 'disconnected' (stream broke, session
+   * The new state: 'connected' (first handshake), 'connectedReadOnly' (on a server cut
+   * off from its quorum: reads only; writes fail with NotReadOnlyError), 'disconnected' (stream broke, session
    * still alive at the server), 'reconnected' (session resumed, watches re-sent), 'expired'
    * or 'closed' (final: the session and its ephemerals and watches are gone).
    */

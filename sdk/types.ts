@@ -116,7 +116,7 @@ export type EventType =
   | 'Resync';
 
 /** Connection states, as events. */
-export type ConnectionState = 'connected' | 'disconnected' | 'reconnected' | 'expired' | 'closed';
+export type ConnectionState = 'connected' | 'connectedReadOnly' | 'disconnected' | 'reconnected' | 'expired' | 'closed';
 
 /** What a watch reports: which change happened, to which node. */
 export interface WatchEvent {

@@ -279,8 +279,10 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       if (before !== 'looking') pipeline.stopServing(e.reason === DISK_FULL_REASON ? writesRefused : undefined);
       grpcHealth('NOT_SERVING');
       for (const id of tree.sessions().keys()) tracker.remove(id);
+      if (before !== 'looking') armReadOnly(e.reason);
       return;
     }
+    leaveReadOnly();
     // Serving again after a full disk (the core was resumed and leads or follows again).
     writesRefused = undefined;
     if (e.mode === 'leader') {
@@ -296,6 +298,38 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     grpcHealth('SERVING');
     startupSnapshot();
     firstServing();
+  };
+
+  // ------------------------------------------------------------------ read-only mode
+
+  /** set while a member without a quorum serves reads to clients that accept it */
+  let readOnlyServing = false;
+  let readOnlyTimer: NodeJS.Timeout | undefined;
+  /**
+   * Looking, with read-only mode on: serve reads after a grace period (as ZooKeeper, so an
+   * ordinary re-election does not flap every client to read-only and back). Not for a full
+   * disk: that member stops serving so its clients move to healthy ones.
+   */
+  const armReadOnly = (reason: string): void => {
+    if (!config.readOnlyMode || !ensemble || reason === DISK_FULL_REASON) return;
+    clearTimeout(readOnlyTimer);
+    readOnlyTimer = setTimeout(() => {
+      readOnlyTimer = undefined;
+      if (mode.mode !== 'looking' || fatal || closing || driver.diskFull) return;
+      pipeline.becomeReadOnly();
+      readOnlyServing = true;
+      log.warn('read-only mode: no quorum; serving reads to clients that accept a read-only server', { zxid: formatZxid(tree.lastZxid) });
+    }, Math.max(2000, config.tickTimeMs));
+    readOnlyTimer.unref();
+  };
+  /** Back in a quorum: read-only clients are sent away, to come back as read-write ones. */
+  const leaveReadOnly = (): void => {
+    clearTimeout(readOnlyTimer);
+    readOnlyTimer = undefined;
+    if (!readOnlyServing) return;
+    readOnlyServing = false;
+    pipeline.stopServing('read-only mode ended: the server is back in its quorum');
+    log.info('read-only mode ended: back in the quorum');
   };
 
   const onApply = (e: Entry): void => {
@@ -399,6 +433,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   }
   let grpcHealth: (s: 'SERVING' | 'NOT_SERVING') => void = () => {};
   driver.start();
+  if (ensemble) armReadOnly('starting');
   // A standalone server leads as soon as its epochs are on disk: serve only then.
   if (!ensemble) await servingOnce;
 
@@ -481,7 +516,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   for (const t of timers) t.unref();
 
   const status = (): ServerStatus => ({
-    mode: !ensemble ? 'standalone' : mode.mode,
+    mode: !ensemble ? 'standalone' : readOnlyServing ? 'read-only' : mode.mode,
     serverId,
     lastZxid: tree.lastZxid,
     epoch: driver.zab.currentEpoch,
@@ -511,6 +546,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
         else touched.add(id);
       },
       serving: () => serving && !fatal && !closing && (config.leaderServes || !ensemble || mode.mode !== 'leader'),
+      readOnly: () => readOnlyServing && !fatal && !closing,
       stats,
     }),
     admin: createAdminHandlers(status),
@@ -560,6 +596,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     startedAtMs: Date.now(),
     status,
     serving: () => serving && !fatal && !closing,
+    readOnly: () => readOnlyServing,
     tree,
     watches,
     stats,
@@ -589,6 +626,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       grpc.health.setStatus('', 'NOT_SERVING');
       grpc.health.setStatus(WARDEN_SERVICE_NAME, 'NOT_SERVING');
       for (const t of timers) clearInterval(t);
+      clearTimeout(readOnlyTimer);
       // Answer what is already in flight before cutting the streams; bounded, since a
       // connected client may keep sending.
       const drainUntil = mono() + SHUTDOWN_DRAIN_MS;

@@ -39,6 +39,8 @@ export interface ServerConfig {
   snapCount: number;
   forceSync: boolean;
   leaderServes: boolean;
+  /** a member cut off from its quorum serves reads to clients that accept it (ZooKeeper: readonlymode.enabled) */
+  readOnlyMode: boolean;
   autopurgeSnapRetainCount: number;
   autopurgePurgeIntervalHours: number;
   minSessionTimeoutMs: number;
@@ -172,6 +174,7 @@ const SETTERS: Record<string, Setter> = {
   snapCount: (c, v, f) => (c.snapCount = int(v, f, 2)),
   forceSync: (c, v, f) => (c.forceSync = bool(v, f)),
   leaderServes: (c, v, f) => (c.leaderServes = bool(v, f)),
+  'readonlymode.enabled': (c, v, f) => (c.readOnlyMode = bool(v, f)),
   'autopurge.snapRetainCount': (c, v, f) => (c.autopurgeSnapRetainCount = int(v, f, 3)),
   'autopurge.purgeInterval': (c, v, f) => (c.autopurgePurgeIntervalHours = int(v, f, 0)),
   minSessionTimeout: (c, v, f) => (c.minSessionTimeoutMs = int(v, f, 1)),
@@ -251,6 +254,7 @@ function defaults(): Draft {
     snapCount: 100_000,
     forceSync: true,
     leaderServes: true,
+    readOnlyMode: false,
     autopurgeSnapRetainCount: 3,
     autopurgePurgeIntervalHours: 0,
     adminAddress: '127.0.0.1',

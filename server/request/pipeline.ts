@@ -48,7 +48,7 @@ export type Outgoing =
   | { kind: 'response'; xid: number; zxid: Zxid; err: number; message: string; body: ReplyBody }
   | { kind: 'event'; type: WatchEventOut['type']; path: string; zxid: Zxid }
   | { kind: 'pong'; nonce: bigint; zxid: Zxid }
-  | { kind: 'connected'; sessionId: SessionId; password: Uint8Array; timeoutMs: number; zxid: Zxid }
+  | { kind: 'connected'; sessionId: SessionId; password: Uint8Array; timeoutMs: number; zxid: Zxid; readOnly?: boolean }
   | { kind: 'closed'; err: number; message: string };
 
 /** One client stream, as the pipeline sees it. The rpc edge implements it. */
@@ -85,7 +85,7 @@ export interface PipelineOptions {
 }
 
 type Slot =
-  | { kind: 'write'; xid: number; op: WriteOp; state: SlotState; reply?: Outgoing }
+  | { kind: 'write'; xid: number; op: WriteOp; state: SlotState; reply?: Outgoing; endsConnection?: boolean }
   | { kind: 'other'; xid: number; op: ReadOp | SessionOp | { op: 'ping'; nonce: bigint } | SetWatchesOp; state: SlotState; reply?: Outgoing };
 type SlotState = 'waiting' | 'inflight' | 'done';
 
@@ -144,7 +144,10 @@ interface PendingSync {
  * 'leader' prepares and proposes (a standalone server too); 'learner' forwards every write
  * and sync to the leader and only applies what it is told is committed.
  */
-export type PipelineRole = 'leader' | 'learner';
+export type PipelineRole = 'leader' | 'learner' | 'readOnly';
+
+/** Why a read-only server refuses writes and syncs (ZooKeeper answers NOTREADONLY too). */
+export const READ_ONLY_REFUSAL = 'read-only mode: this server is cut off from its quorum and serves reads only';
 
 export interface ConnectRequest {
   sessionId: SessionId;
@@ -258,6 +261,55 @@ export class RequestPipeline {
   }
 
   private readonly closingSessions = new Set<SessionId>();
+  /** read-only mode: sessions made here, known to no other server and never persisted */
+  private readonly localSessions = new Map<SessionId, Uint8Array>();
+
+  /**
+   * A client that accepts a read-only server, while this one serves in read-only mode. A new
+   * session is local to this server (as in ZooKeeper, the client gets a real one once it
+   * reaches a server with a quorum); a session the tree knows is resumed read-only. A
+   * session this server has never heard of may live on the quorum's side: the client is
+   * sent on to another server rather than told it expired.
+   */
+  connectReadOnly(conn: Connection, req: ConnectRequest, newPassword: Uint8Array, newSessionId: () => SessionId): void {
+    assert(this.role === 'readOnly', 'read-only connections only in read-only mode');
+    if (req.lastZxidSeen > this.tree.lastZxid) {
+      conn.send({ kind: 'closed', err: Code.SERVERBEHIND, message: `read-only server is at zxid 0x${this.tree.lastZxid.toString(16)}, behind the client's 0x${req.lastZxidSeen.toString(16)}; try another server` });
+      conn.end();
+      return;
+    }
+    let sessionId = req.sessionId;
+    let password: Uint8Array;
+    let timeoutMs = this.negotiateTimeout(req.timeoutMs);
+    if (sessionId === 0n) {
+      sessionId = newSessionId();
+      password = newPassword;
+      this.localSessions.set(sessionId, password);
+    } else {
+      const known = this.tree.sessions().get(sessionId);
+      const local = this.localSessions.get(sessionId);
+      if (!known && !local) {
+        conn.send({ kind: 'closed', err: Code.NOTSERVING, message: `read-only server does not know session 0x${sessionId.toString(16)}; try another server` });
+        conn.end();
+        return;
+      }
+      password = known?.password ?? local!;
+      if (known) timeoutMs = known.timeoutMs;
+      if (!bytesEqual(password, req.password)) {
+        conn.send({ kind: 'closed', err: Code.AUTHFAILED, message: 'wrong session password' });
+        conn.end();
+        return;
+      }
+      const previous = this.bySession.get(sessionId);
+      if (previous) {
+        this.disconnect(previous.conn.id);
+        previous.conn.end();
+      }
+      if (local) this.localSessions.set(sessionId, local);
+    }
+    this.attach(conn, sessionId);
+    conn.send({ kind: 'connected', sessionId, password, timeoutMs, zxid: this.tree.lastZxid, readOnly: true });
+  }
 
   private negotiateTimeout(requested: number): number {
     return Math.min(this.opts.maxSessionTimeoutMs, Math.max(this.opts.minSessionTimeoutMs, requested));
@@ -274,6 +326,8 @@ export class RequestPipeline {
     const state = this.conns.get(connId);
     if (!state) return;
     this.conns.delete(connId);
+    // A read-only session lives as long as its connection (its client starts a new one).
+    this.localSessions.delete(state.sessionId);
     if (this.bySession.get(state.sessionId) === state) {
       this.bySession.delete(state.sessionId);
       // Watches belong to the connection, as in ZooKeeper; the client re-sends them.
@@ -461,11 +515,21 @@ export class RequestPipeline {
   }
 
   /**
+   * No quorum, and read-only mode is on: clients that accept it are served reads from this
+   * tree as it stands; writes and syncs are refused with NOTREADONLY. Call stopServing()
+   * first (so no write is in flight) and again when the quorum is back.
+   */
+  becomeReadOnly(): void {
+    this.role = 'readOnly';
+  }
+
+  /**
    * The server stopped serving (it lost its leader or its quorum): fail everything in
    * flight and drop every client connection, so clients move to a server that serves.
    * Sessions live on in the tree.
    */
   stopServing(reason = 'server lost its leader'): void {
+    this.localSessions.clear();
     this.abandonPending(reason);
     for (const state of [...this.conns.values()]) {
       state.conn.send({ kind: 'closed', err: Code.CONNECTIONLOSS, message: `${reason}; reconnect` });
@@ -656,10 +720,29 @@ export class RequestPipeline {
       state.started--;
       this.outstanding--;
       if (slot.reply) state.conn.send(slot.reply);
+      if (slot.kind === 'write' && slot.endsConnection) {
+        state.conn.send({ kind: 'closed', err: Code.OK, message: 'session closed' });
+        state.conn.end();
+        this.disconnect(state.conn.id);
+        return;
+      }
     }
   }
 
   private startWrite(state: ConnState, slot: Extract<Slot, { kind: 'write' }>, nowMs: number): void {
+    if (this.role === 'readOnly') {
+      slot.state = 'done';
+      if (slot.op.op !== 'closeSession') {
+        slot.reply = this.errorReply(slot.xid, Code.NOTREADONLY, READ_ONLY_REFUSAL);
+        return;
+      }
+      // Nothing to commit: a local session just ends; a real one lives on at the quorum
+      // until it expires there (as when a client closes while disconnected).
+      slot.reply = this.replyFor(slot.xid, this.tree.lastZxid, { type: 'closeSession', deletedPaths: [] });
+      slot.endsConnection = true;
+      this.localSessions.delete(state.sessionId);
+      return;
+    }
     const refusal = this.opts.refuseWrites?.();
     if (refusal !== undefined) {
       slot.state = 'done';
@@ -723,6 +806,8 @@ export class RequestPipeline {
       case 'sync': {
         const valid = validatePath(op.path, { pathBytesMax: this.opts.limits.pathBytesMax });
         if (!valid.ok) return this.errorReply(xid, Code.BADARGUMENTS, valid.message);
+        // There is no leader to catch up with: saying "synced" would be a lie.
+        if (this.role === 'readOnly') return this.errorReply(xid, Code.NOTREADONLY, READ_ONLY_REFUSAL);
         // Standalone (and a leader): everything committed is already applied here.
         return this.okReply(xid, { kind: 'sync', path: op.path });
       }

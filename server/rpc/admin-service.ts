@@ -10,7 +10,8 @@ import { epochOf, type Zxid } from '../base/zxid.js';
 const pb = warden.v1;
 
 export interface ServerStatus {
-  mode: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
+  /** 'read-only': no quorum, serving reads in read-only mode (as ZooKeeper's `srvr` says) */
+  mode: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking' | 'read-only';
   serverId: number;
   lastZxid: Zxid;
   /** the server's currentEpoch (Zab); when absent, the epoch of lastZxid */

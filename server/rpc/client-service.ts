@@ -46,6 +46,8 @@ export interface ClientServiceDeps {
   touch(sessionId: SessionId): void;
   /** false while starting or shutting down */
   serving(): boolean;
+  /** serving reads in read-only mode (to clients that accept it) while not serving() */
+  readOnly?(): boolean;
   /** per-connection counters, latency and misuse logging (admin, metrics); optional */
   stats?: ConnectionStats;
 }
@@ -165,7 +167,12 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
           return;
         }
         if (!deps.serving()) {
-          conn.send({ kind: 'closed', err: Code.NOTSERVING, message: 'server is not serving requests yet' });
+          if (deps.readOnly?.() && frame.readOnly) {
+            attached = true;
+            deps.pipeline.connectReadOnly(conn, frame, deps.newPassword(), deps.newSessionId);
+            return;
+          }
+          conn.send({ kind: 'closed', err: Code.NOTSERVING, message: deps.readOnly?.() ? 'server is read-only (no quorum) and the client does not accept that' : 'server is not serving requests yet' });
           finish();
           return;
         }

@@ -225,7 +225,7 @@ function toServerFrame(out: Outgoing): warden.v1.ServerFrame.$Properties {
           timeoutMs: out.timeoutMs,
           lastZxid: toLong(out.zxid),
           serverId: 0,
-          readOnly: false,
+          readOnly: out.readOnly ?? false,
         },
       };
     case 'pong':
