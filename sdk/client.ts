@@ -10,6 +10,7 @@
  */
 import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Code } from '../proto/codes.js';
 import { decodeAcl, decodeIdentities, decodeStat, toBuffer, type MultiOpSpec, type ReadOpSpec, type RequestOp } from './codec.js';
 import { ConnectionLossError, errorFromCode, isRetryable, LimitExceededError, OperationTimeoutError, WardenError } from './errors.js';
@@ -399,8 +400,10 @@ export class Client {
 
   private attempts<T>(opts: CallOptions | undefined, attempt: (left: () => number) => Promise<T>): Promise<T> {
     const timeoutMs = this.timeoutOf(opts);
-    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
-    const left = (): number => (deadline > 0 ? Math.max(1, deadline - Date.now()) : 0);
+    // On the monotonic clock: a wall clock stepped back would stretch the deadline (a 2 s
+    // read waited over a minute when it went back an hour), one stepped forward cut it short.
+    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : 0;
+    const left = (): number => (deadline > 0 ? Math.max(1, deadline - performance.now()) : 0);
     return pRetry(() => attempt(left), {
       retries: this.options.readRetries,
       minTimeout: RETRY_MIN_MS,
@@ -409,7 +412,7 @@ export class Client {
       signal: opts?.signal,
       // A full client-side buffer is the caller's signal to slow down, not ours to hide.
       shouldRetry: ({ error }) =>
-        isRetryable(error) && !(error instanceof LimitExceededError && error.limit === 'maxPendingRequests') && (deadline === 0 || Date.now() < deadline),
+        isRetryable(error) && !(error instanceof LimitExceededError && error.limit === 'maxPendingRequests') && (deadline === 0 || performance.now() < deadline),
     });
   }
 

@@ -8,12 +8,16 @@
  *  - Regression: a TTL node written under one leader must not be reaped early by a next
  *    leader whose wall clock is hours ahead (it compared its own clock with an mtime
  *    another member's clock wrote, and reaped at once).
+ *  - Regression: a client call's timeout holds when the client's wall clock steps back (the
+ *    SDK's retry deadline was on the wall clock: a 2 s read still waited after 60 s).
  * Skipped, saying why, where libfaketime is not installed.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../sdk/index.js';
-import { killAllServers, removeTempDirs, tempDir, waitFor } from '../support/index.js';
+import { deferred, killAllServers, removeTempDirs, startStandalone, tempDir, waitFor } from '../support/index.js';
 import { startCluster, type Cluster } from '../support/nemesis/cluster.js';
 import { runOnce } from '../support/nemesis/fault-run.js';
 import { clockSet, faketimeEnv, faultTools } from '../support/nemesis/fault-tools.js';
@@ -45,6 +49,8 @@ describe('per-member clock skew', () => {
       const others = cluster.ids.filter((id) => id !== first);
       const c = await connect({ servers: cluster.directAddress, sessionTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
       clients.push(c);
+      const states: string[] = [];
+      c.on('state', (ev) => states.push(ev.state));
       await c.create('/ttl-long', 'x', { mode: 'persistentWithTtl', ttlMs: 600_000 });
       // The next leader, whichever it is, reads a clock 2 h ahead of the one that wrote the mtime.
       for (const id of others) clockSet(clockFile(id), 2 * 3600);
@@ -58,15 +64,47 @@ describe('per-member clock skew', () => {
       await cluster.proc(first).restart();
       await c.sync('/');
       expect(await c.exists('/ttl-long')).not.toBeNull();
+      // sessions are timed on the monotonic clock: the leader's clock 2 h ahead expires none
+      expect(states).not.toContain('expired');
     } finally {
       await cluster.close();
     }
   }, 180_000);
 
-  it.skipIf(!tools.faketime.ok)(`histories check out while one member's clock is skewed and leaders are killed${skip}`, async () => {
-    const report = await runOnce({ seed: 21, topology: 3, durationMs: 8000, faults: ['skew', 'kill-leader', 'pause', 'isolate'], first: 'skew' });
+  it.skipIf(!tools.faketime.ok)(`histories check out while one member's clock is skewed and leaders are killed, faults overlapping${skip}`, async () => {
+    const report = await runOnce({ seed: 21, topology: 3, durationMs: 8000, faults: ['skew', 'kill-leader', 'pause', 'isolate'], first: 'skew', overlap: 1 });
     expect(report.problems, `seed 21; histories in ${report.dir}`).toEqual([]);
     expect(report.linearizability).not.toBe('illegal');
     expect(report.faultsApplied.skew ?? 0).toBeGreaterThan(0);
+    expect(report.faultsApplied.overlapping ?? 0).toBeGreaterThan(0);
   }, 180_000);
+
+  it.skipIf(!tools.faketime.ok)(`a call's timeout holds when the client's wall clock steps back an hour mid-call${skip}`, async () => {
+    const { server, dir } = await startStandalone();
+    const controlFile = join(dir, 'client-faketime.rc');
+    const child = spawn(process.execPath, [new URL('../support/nemesis/skew-client.mjs', import.meta.url).pathname, server.address, controlFile], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...faketimeEnv(tools, controlFile) },
+    });
+    const result = deferred<{ outcome: string; elapsedMs: number }>();
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line === 'ready') {
+        // the server answers nothing from now on: the read can only end by its timeout
+        server.pause();
+        child.stdin!.write('go\n');
+      } else if (line.startsWith('{')) result.resolve(JSON.parse(line) as { outcome: string; elapsedMs: number });
+    });
+    child.once('exit', (code) => result.reject(new Error(`client exited (${code}) before it reported`)));
+    const limit = setTimeout(() => result.reject(new Error('the 2 s read had not ended after 30 s')), 30_000);
+    try {
+      const r = await result.promise;
+      expect(r.outcome).toBe('OperationTimeoutError');
+      // 2 s on the monotonic clock; generous for a loaded machine, far below the hour the clock went back
+      expect(r.elapsedMs).toBeLessThan(12_000);
+    } finally {
+      clearTimeout(limit);
+      child.kill('SIGKILL');
+      server.resume();
+    }
+  }, 60_000);
 });
