@@ -124,6 +124,9 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   }
   metrics.databaseLoaded(performance.now() - startedAt, recovered.records.length);
   let lastSnapshot = recovered.snapshot ? { zxid: recovered.snapshot.zxid, atMs: Date.now() } : undefined;
+  // No closure may use `recovered`: it holds the snapshot's records and the replayed log,
+  // which the tree and the zab log have taken over; kept, they would stay for good.
+  const startupSnapshotWanted = recovered.records.length > 0 || !recovered.snapshot;
   log.info('recovered data tree', {
     zxid: formatZxid(tree.lastZxid),
     snapshot: recovered.snapshot ? formatZxid(recovered.snapshot.zxid) : 'none',
@@ -254,7 +257,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   const startupSnapshot = (): void => {
     if (startupSnapshotDone || !listening || !serving) return;
     startupSnapshotDone = true;
-    if (recovered.records.length > 0 || !recovered.snapshot) setImmediate(() => takeSnapshot('start-up'));
+    if (startupSnapshotWanted) setImmediate(() => takeSnapshot('start-up'));
   };
   const isLeader = (): boolean => mode.mode === 'leader' && driver.zab.canPropose && !driver.diskFull;
   /** sessions seen alive on a learner since the last report to the leader */

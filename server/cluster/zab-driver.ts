@@ -91,9 +91,15 @@ export class ZabDriver {
   private full: DiskFullError | undefined;
   private rngState: number;
 
-  constructor(private readonly deps: ZabDriverDeps) {
+  private readonly deps: Omit<ZabDriverDeps, 'init'>;
+
+  constructor(deps: ZabDriverDeps) {
+    // init is not kept: its entries (the replayed log) live on in the core's ZabLog, which
+    // trims them as they commit; kept here they would stay for the server's life.
+    const { init, ...rest } = deps;
+    this.deps = rest;
     this.rngState = (deps.id * 2654435761 + Date.now()) >>> 0;
-    this.core = this.newCore(deps.init);
+    this.core = this.newCore(init);
   }
 
   /** The current core (a new one after a full disk was resumed). */
