@@ -435,25 +435,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     }
   }
   let grpcHealth: (s: 'SERVING' | 'NOT_SERVING') => void = () => {};
-  driver.start();
-  if (ensemble) armReadOnly('starting');
-  // A standalone server leads as soon as its epochs are on disk: serve only then.
-  if (!ensemble) await servingOnce;
-
   const timers: NodeJS.Timeout[] = [];
-  timers.push(
-    setInterval(() => {
-      if (fatal || closing || !isLeader()) return;
-      for (const id of tracker.expire(mono())) {
-        log.debug('session expired', { session: `0x${id.toString(16)}` });
-        pipeline.submitInternal(id, { op: 'closeSession' }, wall(), (err) => {
-          // Refused (disk full): the session stays open for now; try again soon.
-          if (err === Code.NOTREADONLY) tracker.add(id, DISK_FULL_RETRY_MS, mono());
-        });
-      }
-    }, EXPIRY_CHECK_MS),
-  );
-
+  // Before the start: a disk that is full already when the epochs are written must be retried too.
   let resuming = false;
   timers.push(
     setInterval(() => {
@@ -468,6 +451,23 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
           resuming = false;
         });
     }, DISK_FULL_RETRY_MS),
+  );
+  driver.start();
+  if (ensemble) armReadOnly('starting');
+  // A standalone server leads as soon as its epochs are on disk: serve only then.
+  if (!ensemble) await servingOnce;
+
+  timers.push(
+    setInterval(() => {
+      if (fatal || closing || !isLeader()) return;
+      for (const id of tracker.expire(mono())) {
+        log.debug('session expired', { session: `0x${id.toString(16)}` });
+        pipeline.submitInternal(id, { op: 'closeSession' }, wall(), (err) => {
+          // Refused (disk full): the session stays open for now; try again soon.
+          if (err === Code.NOTREADONLY) tracker.add(id, DISK_FULL_RETRY_MS, mono());
+        });
+      }
+    }, EXPIRY_CHECK_MS),
   );
 
   const reaping = new Set<string>();
