@@ -403,7 +403,10 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     dataDir: config.dataDir,
     log,
     snapshot: () => ({ zxid: tree.lastZxid, records: Array.from(tree.snapshotRecords()) }),
-    send: (to, msg) => transport?.send(to, { kind: 'zab', msg }),
+    // Votes go over the election port, everything else over the quorum port (as ZooKeeper's
+    // QuorumCnxManager and Learner connections): a firewall or proxy set up for the two
+    // ports of server.N sees the traffic it expects.
+    send: (to, msg) => (msg.type === 'vote' ? elections : transport)?.send(to, { kind: 'zab', msg }),
     apply: onApply,
     install: onInstall,
     role: onRole,
@@ -412,8 +415,27 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   });
 
   let transport: PeerTransport | undefined;
+  let elections: PeerTransport | undefined;
   if (ensemble) {
     const me = config.servers.find((s) => s.id === serverId)!;
+    try {
+      elections = await PeerTransport.start({
+        myId: serverId,
+        listenHost: me.host,
+        listenPort: me.electionPort,
+        peers: config.servers.filter((s) => s.id !== serverId).map((s) => ({ id: s.id, host: s.host, port: s.electionPort })),
+        log,
+        frameBytesMax: config.limits.peerFrameBytesMax,
+        queueFramesMax: config.limits.peerQueueFramesMax,
+        tls: quorumTls,
+        onFrame: onPeerFrame,
+        // A lost vote is sent again by the election itself; leader sessions ride the quorum port.
+        onPeerDown: () => {},
+      });
+    } catch (e) {
+      await storage.close();
+      throw new Error(`cannot listen for elections on ${me.host}:${me.electionPort}: ${(e as Error).message}`);
+    }
     try {
       transport = await PeerTransport.start({
         myId: serverId,
@@ -430,6 +452,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
         },
       });
     } catch (e) {
+      await elections.close();
       await storage.close();
       throw new Error(`cannot listen for peers on ${me.host}:${me.quorumPort}: ${(e as Error).message}`);
     }
@@ -565,6 +588,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     for (const t of timers) clearInterval(t);
     driver.stop();
     await transport?.close();
+    await elections?.close();
     // Nothing may report a failure after this: the start-up snapshot may still be in flight.
     fatal ??= e;
     await storage.close();
@@ -582,6 +606,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     mode: status().mode,
     serverId: ensemble ? serverId : undefined,
     peers: ensemble ? `${transport?.port}` : undefined,
+    elections: ensemble ? `${elections?.port}` : undefined,
     client: `${config.clientPortAddress}:${grpc.port}`,
     secureClient: grpc.securePort === undefined ? undefined : `${config.secureClientPortAddress ?? config.clientPortAddress}:${grpc.securePort}`,
     tlsCert: tls ? `${tls.subject} until ${tls.notAfter}` : undefined,
@@ -637,6 +662,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
       await grpc.shutdown(2000);
       driver.stop();
       await transport?.close();
+    await elections?.close();
       // Appends already issued finish inside storage.close() before the files are closed.
       await storage.close();
       log.info('stopped', { zxid: formatZxid(tree.lastZxid), code: Code.OK });
