@@ -92,6 +92,13 @@ const DISK_FULL_RETRY_MS = 500;
 /** How long a graceful shutdown waits for requests in flight to be answered. */
 const SHUTDOWN_DRAIN_MS = 5000;
 
+/** Bytes of a snapshot's records (about its file size, as ZooKeeper measures it for the DIFF limit). */
+function recordBytes(records: Iterable<Uint8Array>): number {
+  let n = 0;
+  for (const r of records) n += r.length;
+  return n;
+}
+
 export async function startServer(config: ServerConfig, log: Logger, opts: StartOptions = {}): Promise<RunningServer> {
   const startedAt = performance.now();
   const metrics = opts.metrics ?? NULL_SERVER_METRICS;
@@ -127,6 +134,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   // No closure may use `recovered`: it holds the snapshot's records and the replayed log,
   // which the tree and the zab log have taken over; kept, they would stay for good.
   const startupSnapshotWanted = recovered.records.length > 0 || !recovered.snapshot;
+  /** size of the newest snapshot (its records), which bounds how far back a DIFF reaches */
+  let lastSnapshotBytes = recovered.snapshot ? recordBytes(recovered.snapshot.records) : 0;
   log.info('recovered data tree', {
     zxid: formatZxid(tree.lastZxid),
     snapshot: recovered.snapshot ? formatZxid(recovered.snapshot.zxid) : 'none',
@@ -183,6 +192,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
           .then(() => {
             metrics.snapshotWritten(mono() - began);
             lastSnapshot = { zxid, atMs: wall() };
+            lastSnapshotBytes = recordBytes(records);
             log.info('snapshot written', { zxid: formatZxid(zxid), reason, records: records.length, ms: Math.round(mono() - began) });
           })
           .catch((e: Error) => {
@@ -393,7 +403,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     else pipeline.abandonPending(err.message);
   };
 
-  const timing = zabTiming(config.tickTimeMs, config.initLimit, config.syncLimit);
+  const timing = zabTiming(config.tickTimeMs, config.initLimit, config.syncLimit, config.commitLogCount);
   const driver: ZabDriver = new ZabDriver({
     id: serverId,
     members,
@@ -403,6 +413,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     dataDir: config.dataDir,
     log,
     snapshot: () => ({ zxid: tree.lastZxid, records: Array.from(tree.snapshotRecords()) }),
+    diffBytesMax: () => Math.max(0, Math.floor(lastSnapshotBytes * config.snapshotSizeFactor)),
     // Votes go over the election port, everything else over the quorum port (as ZooKeeper's
     // QuorumCnxManager and Learner connections): a firewall or proxy set up for the two
     // ports of server.N sees the traffic it expects.

@@ -46,6 +46,8 @@ export interface ZabDriverDeps {
   log: Logger;
   /** the applied state, for SNAPs */
   snapshot(): Snapshot;
+  /** bytes of committed txns beyond the timing's logRetainMax a DIFF may carry (see ZabLog) */
+  diffBytesMax?(): number;
   /** hands a message to the peer transport */
   send(to: ServerId, msg: Msg): void;
   apply(entry: Entry): void;
@@ -63,8 +65,8 @@ interface Batch {
   job?: () => Promise<void>;
 }
 
-/** Derives the core's timing from zoo.cfg's tickTime, initLimit and syncLimit. */
-export function zabTiming(tickTimeMs: number, initLimit: number, syncLimit: number): ZabTiming {
+/** Derives the core's timing from zoo.cfg's tickTime, initLimit and syncLimit (and commitLogCount). */
+export function zabTiming(tickTimeMs: number, initLimit: number, syncLimit: number, commitLogCount = 500): ZabTiming {
   const tickMs = Math.max(5, Math.min(20, tickTimeMs));
   const ticks = (ms: number): number => Math.max(1, Math.round(ms / tickMs));
   return {
@@ -75,7 +77,7 @@ export function zabTiming(tickTimeMs: number, initLimit: number, syncLimit: numb
     heartbeatTicks: ticks(tickTimeMs / 2),
     electionResendTicks: ticks(Math.min(200, tickTimeMs)),
     finalizeTicks: ticks(40),
-    logRetainMax: 500,
+    logRetainMax: commitLogCount,
   };
 }
 
@@ -119,6 +121,7 @@ export class ZabDriver {
         members: this.deps.members,
         ...this.deps.timing,
         snapshot: this.deps.snapshot,
+        diffBytesMax: this.deps.diffBytesMax,
         // Only connection ids come from here; a xorshift seeded by id and time is enough.
         random: () => {
           this.rngState ^= this.rngState << 13;

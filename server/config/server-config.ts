@@ -37,6 +37,14 @@ export interface ServerConfig {
   globalOutstandingLimit: number;
   preAllocBytes: number;
   snapCount: number;
+  /** committed txns the leader keeps in memory for DIFF, whatever their size (ZooKeeper: zookeeper.commitLogCount) */
+  commitLogCount: number;
+  /**
+   * A learner further behind than commitLogCount still gets a DIFF while the txns to send
+   * are at most this fraction of the last snapshot's size, else a SNAP (ZooKeeper:
+   * zookeeper.snapshotSizeFactor); 0 or less: only commitLogCount counts.
+   */
+  snapshotSizeFactor: number;
   forceSync: boolean;
   leaderServes: boolean;
   /** a member cut off from its quorum serves reads to clients that accept it (ZooKeeper: readonlymode.enabled) */
@@ -149,6 +157,11 @@ function int(value: string, fail: (p: string) => never, min: number, max = Numbe
   return n;
 }
 
+function decimal(value: string, fail: (p: string) => never): number {
+  if (!/^-?(\d+\.?\d*|\.\d+)$/.test(value.trim())) fail(`expected a number like 0.33, got "${value}"`);
+  return Number(value);
+}
+
 function bool(value: string, fail: (p: string) => never): boolean {
   const v = value.toLowerCase();
   if (v === 'yes' || v === 'true') return true;
@@ -172,6 +185,10 @@ const SETTERS: Record<string, Setter> = {
   globalOutstandingLimit: (c, v, f) => (c.globalOutstandingLimit = int(v, f, 1)),
   preAllocSize: (c, v, f) => (c.preAllocBytes = int(v, f, 1, 16 * 1024 * 1024) * 1024),
   snapCount: (c, v, f) => (c.snapCount = int(v, f, 2)),
+  commitLogCount: (c, v, f) => (c.commitLogCount = int(v, f, 1, 10_000_000)),
+  'zookeeper.commitLogCount': (c, v, f) => (c.commitLogCount = int(v, f, 1, 10_000_000)),
+  snapshotSizeFactor: (c, v, f) => (c.snapshotSizeFactor = decimal(v, f)),
+  'zookeeper.snapshotSizeFactor': (c, v, f) => (c.snapshotSizeFactor = decimal(v, f)),
   forceSync: (c, v, f) => (c.forceSync = bool(v, f)),
   leaderServes: (c, v, f) => (c.leaderServes = bool(v, f)),
   'readonlymode.enabled': (c, v, f) => (c.readOnlyMode = bool(v, f)),
@@ -252,6 +269,8 @@ function defaults(): Draft {
     globalOutstandingLimit: 1000,
     preAllocBytes: 64 * 1024 * 1024,
     snapCount: 100_000,
+    commitLogCount: 500,
+    snapshotSizeFactor: 0.33,
     forceSync: true,
     leaderServes: true,
     readOnlyMode: false,

@@ -178,12 +178,15 @@ export class LeaderRole {
     const log = this.host.log;
     const last = log.lastZxid;
     const f = h.lastZxid;
+    // DIFF (or TRUNC then DIFF) when the log reaches back to the learner and what it would
+    // carry is few or small enough; otherwise a SNAP is cheaper (ZooKeeper's rule, see ZabLog).
+    const fits = (from: Zxid): boolean => log.fitsDiff(from, last, this.host.cfg.logRetainMax, this.host.cfg.diffBytesMax?.() ?? 0);
     let msg: Omit<SyncMsg, 'conn' | 'seq'>;
-    if (log.has(f) && f <= last) {
+    if (log.has(f) && f <= last && fits(f)) {
       msg = { type: 'sync', epoch: this.epoch!, mode: 'diff', truncZxid: 0n, entries: log.between(f, last), newLeaderZxid: last };
     } else {
       const t = log.largestBelow(f);
-      if (t !== undefined) {
+      if (t !== undefined && fits(t)) {
         msg = { type: 'sync', epoch: this.epoch!, mode: 'trunc', truncZxid: t, entries: log.between(t, last), newLeaderZxid: last };
       } else {
         const snapshot = this.host.cfg.snapshot();

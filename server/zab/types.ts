@@ -201,8 +201,14 @@ export interface ZabConfig {
   readonly electionResendTicks: number;
   /** after a quorum agrees, wait this long for a better vote before deciding */
   readonly finalizeTicks: number;
-  /** committed entries kept in memory for DIFF; older learners get a SNAP */
+  /** committed entries kept in memory for DIFF whatever their size (ZooKeeper's commitLogCount) */
   readonly logRetainMax: number;
+  /**
+   * Bytes of older committed entries also kept and sent by DIFF; a learner further behind
+   * gets a SNAP. The runtime passes its last snapshot's size times snapshotSizeFactor
+   * (ZooKeeper's limit for a sync from the txn log). Absent: 0, only logRetainMax counts.
+   */
+  diffBytesMax?(): number;
   /** the state machine's current image (its applied state) */
   snapshot(): Snapshot;
   /** a seeded random source in [0, 1), for connection ids */

@@ -4,7 +4,13 @@
  * `base` are only in the snapshot, so a learner behind `base` needs a SNAP.
  *
  * Invariant: entries strictly increase; `base` is below the first entry. Entries above the
- * commit point are never trimmed (they may still have to be sent or committed).
+ * commit point are never trimmed (they may still have to be sent or committed). `bytes` is
+ * the sum of the entries' data lengths.
+ *
+ * How far back it reaches is ZooKeeper's rule for a DIFF (LearnerHandler.syncFollower): the
+ * newest `keep` committed entries whatever their size (commitLogCount), and beyond them as
+ * many older ones as fit in `keepBytes` (the last snapshot's size times snapshotSizeFactor:
+ * past that, a SNAP is the cheaper way to bring a learner up to date).
  */
 import { assert } from '../base/assert.js';
 import type { Zxid } from '../base/zxid.js';
@@ -13,6 +19,7 @@ import type { Entry } from './types.js';
 export class ZabLog {
   private entries: Entry[];
   private base_: Zxid;
+  private bytes_ = 0;
 
   constructor(base: Zxid, entries: readonly Entry[]) {
     this.base_ = base;
@@ -33,9 +40,31 @@ export class ZabLog {
     return this.entries.length;
   }
 
+  /** Sum of the entries' data lengths. */
+  get bytes(): number {
+    return this.bytes_;
+  }
+
   append(e: Entry): void {
     assert(e.zxid > this.lastZxid, `log append 0x${e.zxid.toString(16)} must follow 0x${this.lastZxid.toString(16)}`);
     this.entries.push(e);
+    this.bytes_ += e.data.length;
+  }
+
+  private sumBytes(from: number, to: number): number {
+    let n = 0;
+    for (let i = from; i < to; i++) n += this.entries[i]!.data.length;
+    return n;
+  }
+
+  /**
+   * Whether the entries with from < zxid <= to are few or small enough to send as a DIFF:
+   * at most `keep` of them, or at most `keepBytes` bytes (the rule trim() keeps the log by).
+   */
+  fitsDiff(from: Zxid, to: Zxid, keep: number, keepBytes: number): boolean {
+    const a = this.indexAfter(from);
+    const b = this.indexAfter(to);
+    return b - a <= keep || this.sumBytes(a, b) <= keepBytes;
   }
 
   /** Index of the first entry with zxid > z. */
@@ -77,20 +106,30 @@ export class ZabLog {
   /** Drops entries above z (TRUNC). */
   truncateAfter(z: Zxid): void {
     assert(z >= this.base_, `truncate to 0x${z.toString(16)} below the log base 0x${this.base_.toString(16)}`);
-    this.entries.length = this.indexAfter(z);
+    const at = this.indexAfter(z);
+    this.bytes_ -= this.sumBytes(at, this.entries.length);
+    this.entries.length = at;
   }
 
   /** Restarts the log at a snapshot: nothing before or at it is kept. */
   resetTo(base: Zxid): void {
     this.entries = [];
     this.base_ = base;
+    this.bytes_ = 0;
   }
 
-  /** Forgets committed entries beyond the newest `keep` at or below `committed`. */
-  trim(committed: Zxid, keep: number): void {
+  /**
+   * Forgets the oldest committed entries (at or below `committed`) while more than `keep`
+   * committed entries remain and they hold more than `keepBytes` bytes.
+   */
+  trim(committed: Zxid, keep: number, keepBytes = 0): void {
     const upto = this.indexAfter(committed);
-    const drop = upto - keep;
-    if (drop <= 0) return;
+    if (upto <= keep) return;
+    let committedBytes = this.bytes_ - this.sumBytes(upto, this.entries.length);
+    let drop = 0;
+    while (upto - drop > keep && committedBytes > keepBytes) committedBytes -= this.entries[drop++]!.data.length;
+    if (drop === 0) return;
+    this.bytes_ -= this.sumBytes(0, drop);
     this.base_ = this.entries[drop - 1]!.zxid;
     this.entries = this.entries.slice(drop);
   }

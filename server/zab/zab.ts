@@ -187,8 +187,8 @@ export class Zab implements Host {
     const out = this.effects;
     this.effects = [];
     // Entries at or below what is applied may go (after `out` is carried out, the state
-    // machine holds them); keep logRetainMax of them for DIFFs.
-    this.log.trim(this.applied_, this.cfg.logRetainMax);
+    // machine holds them); keep what a DIFF may still carry (see ZabLog).
+    this.log.trim(this.applied_, this.cfg.logRetainMax, this.cfg.diffBytesMax?.() ?? 0);
     return out;
   }
 

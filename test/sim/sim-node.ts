@@ -64,6 +64,8 @@ export interface SimTiming {
   snapshotEvery: number;
   /** bucket width of the leader's session tracker (the runtime checks every 50 ms) */
   expiryResolutionMs: number;
+  /** bytes of txns beyond logRetainMax a DIFF may carry (the runtime: snapshot size x snapshotSizeFactor) */
+  diffBytesMax(): number;
 }
 
 interface Batch {

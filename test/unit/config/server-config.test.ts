@@ -131,6 +131,22 @@ describe('keys and defaults', () => {
   });
 });
 
+describe('DIFF window (commitLogCount, snapshotSizeFactor)', () => {
+  it("defaults to ZooKeeper's: 500 txns, and 0.33 of the last snapshot's size beyond them", () => {
+    expect(parse('dataDir=/d')).toMatchObject({ commitLogCount: 500, snapshotSizeFactor: 0.33 });
+  });
+
+  it('takes both keys, also in their zookeeper.* spelling', () => {
+    expect(parse('dataDir=/d\ncommitLogCount=2000\nsnapshotSizeFactor=1.5')).toMatchObject({ commitLogCount: 2000, snapshotSizeFactor: 1.5 });
+    expect(parse('dataDir=/d\nzookeeper.commitLogCount=50\nzookeeper.snapshotSizeFactor=-1')).toMatchObject({ commitLogCount: 50, snapshotSizeFactor: -1 });
+  });
+
+  it('refuses a value that is not a number', () => {
+    expect(error('dataDir=/d\nsnapshotSizeFactor=a third').message).toBe('zoo.cfg:2: snapshotSizeFactor: expected a number like 0.33, got "a third"');
+    expect(error('dataDir=/d\ncommitLogCount=0').message).toMatch(/^zoo\.cfg:2: commitLogCount: must be between 1/);
+  });
+});
+
 describe('bad input: one line naming file, line and key', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['dataDir=/d\ntickTime=abc', 'tickTime', /^zoo\.cfg:2: tickTime: expected a whole number, got "abc"$/],

@@ -41,6 +41,8 @@ export class Cluster {
     readonly members: Member[],
     inits: Partial<Record<ServerId, ZabInit>> = {},
     start: ServerId[] = members.map((m) => m.id),
+    /** over TIMING, for every node (e.g. a smaller logRetainMax, a diffBytesMax) */
+    readonly timing: Partial<typeof TIMING> & { diffBytesMax?: () => number } = {},
   ) {
     for (const m of members) {
       const init = inits[m.id] ?? { acceptedEpoch: 0, currentEpoch: 0, snapshotZxid: 0n, entries: [] };
@@ -64,7 +66,7 @@ export class Cluster {
     n.up = true;
     n.outbox = new Outbox<Msg>();
     n.pendingPersists = [];
-    n.zab = new Zab({ id, members: this.members, ...TIMING, snapshot: () => ({ zxid: n.zab.applied, records: [] }), random: rng }, init);
+    n.zab = new Zab({ id, members: this.members, ...TIMING, ...this.timing, snapshot: () => ({ zxid: n.zab.applied, records: [] }), random: rng }, init);
     this.drain(n);
   }
 

@@ -4,7 +4,7 @@
  * only once what it was synced with is durable) and ZooKeeper's protocol-spec issues 1-3.
  */
 import { describe, expect, it } from 'vitest';
-import type { DurableMsg, Effect, ImmediateMsg, Msg } from '../../../server/zab/types.js';
+import type { DurableMsg, Effect, ImmediateMsg, Msg, ZabInit } from '../../../server/zab/types.js';
 import { Cluster, entry, voters, type TestNode } from './harness.js';
 
 const types = (n: TestNode, kind: Effect['kind']): Effect[] => n.effects.filter((e) => e.kind === kind);
@@ -97,6 +97,40 @@ describe('synchronization', () => {
     const sync = c.sent(3, 'sync').find((s) => s.to === 1)!.msg;
     expect(sync.type === 'sync' && sync.mode).toBe('snap');
     expect(types(c.node(1), 'install')).toHaveLength(1);
+  });
+
+  it('a learner further behind than commitLogCount gets a DIFF while the missing txns are within the byte limit, a SNAP past it', () => {
+    const inits = (): Record<number, ZabInit> => ({
+      1: { acceptedEpoch: 1, currentEpoch: 1, snapshotZxid: 0n, entries: history(1) },
+      2: { acceptedEpoch: 1, currentEpoch: 1, snapshotZxid: 0n, entries: history(8) },
+      3: { acceptedEpoch: 1, currentEpoch: 1, snapshotZxid: 0n, entries: history(8) },
+    });
+    // 7 missing txns of 13 bytes each ("txn-10000000N"): 91 bytes, more than logRetainMax=2 of them
+    const small = new Cluster(voters(3), inits(), undefined, { logRetainMax: 2, diffBytesMax: () => 91 });
+    small.elect();
+    const diff = small.sent(3, 'sync').find((s) => s.to === 1)!.msg;
+    expect(diff).toMatchObject({ mode: 'diff' });
+    expect(diff.type === 'sync' && diff.entries).toHaveLength(7);
+    const big = new Cluster(voters(3), inits(), undefined, { logRetainMax: 2, diffBytesMax: () => 90 });
+    big.elect();
+    expect(big.sent(3, 'sync').find((s) => s.to === 1)!.msg).toMatchObject({ mode: 'snap' });
+    expect(types(big.node(1), 'install')).toHaveLength(1);
+    expect(big.node(1).zab.lastZxid).toBe(0x100000008n);
+  });
+
+  it('a learner to TRUNC gets a SNAP instead when the txns after the TRUNC point are over the limits', () => {
+    const inits = (): Record<number, ZabInit> => ({
+      1: { acceptedEpoch: 2, currentEpoch: 2, snapshotZxid: 0n, entries: [...history(2), ...history(1, 2)] },
+      2: { acceptedEpoch: 3, currentEpoch: 3, snapshotZxid: 0n, entries: [...history(2), ...history(4, 3)] },
+      3: { acceptedEpoch: 3, currentEpoch: 3, snapshotZxid: 0n, entries: [...history(2), ...history(4, 3)] },
+    });
+    const c = new Cluster(voters(3), inits(), undefined, { logRetainMax: 2, diffBytesMax: () => 0 });
+    expect(c.elect().id).toBe(3);
+    expect(c.sent(3, 'sync').find((s) => s.to === 1)!.msg).toMatchObject({ mode: 'snap' });
+    expect(c.node(1).zab.lastZxid).toBe(0x300000004n);
+    const roomy = new Cluster(voters(3), inits(), undefined, { logRetainMax: 5 });
+    roomy.elect();
+    expect(roomy.sent(3, 'sync').find((s) => s.to === 1)!.msg).toMatchObject({ mode: 'trunc', truncZxid: 0x100000002n });
   });
 
   it('NEWLEADER is acked only after the synced txns and currentEpoch are durable (ZOOKEEPER-3911)', () => {
