@@ -24,6 +24,7 @@ export interface NodeView {
   readonly path: string;
   readonly data: Uint8Array;
   readonly acl: readonly Acl[];
+  /** the node's Stat as of this read (a copy for a live node) */
   readonly stat: Readonly<Stat>;
   readonly kind: NodeKind;
   readonly ttlMs: number;
@@ -34,41 +35,68 @@ const NO_CHILDREN: ReadonlySet<string> = new Set();
 
 /**
  * One znode. Memory per node matters (a tree holds millions): a class gives every node one
- * shape; the children set exists only while the node has children (most are leaves); the
- * ACL list is shared by every node with an equal one (DataTree.internAcl); data is owned
- * (copied out of a larger buffer, see ownBytes).
+ * shape; the Stat fields live on the node itself (no Stat object per node; dataLength and
+ * numChildren are not stored, they are the data's length and the children's count); the
+ * children set exists only while the node has children (most are leaves); the ACL list is
+ * shared by every node with an equal one (DataTree.internAcl); data is owned (copied out of
+ * a larger buffer, see ownBytes).
  */
 class Node implements NodeView {
   private kids: Set<string> | undefined = undefined;
   /** the SnapshotCursor generation that last emitted this node (0: none) */
   emittedIn = 0;
+  mzxid: Zxid;
+  pzxid: Zxid;
+  mtime: number;
+  version = 0;
+  cversion = 0;
+  aversion = 0;
 
+  /** A node as its create left it: modified, and its children changed, at its creation. */
   constructor(
     readonly path: string,
     public data: Uint8Array,
     public acl: readonly Acl[],
-    readonly stat: Stat,
     readonly kind: NodeKind,
     readonly ttlMs: number,
-  ) {}
+    readonly czxid: Zxid,
+    readonly ctime: number,
+    readonly ephemeralOwner: SessionId,
+  ) {
+    this.mzxid = czxid;
+    this.pzxid = czxid;
+    this.mtime = ctime;
+  }
+
+  /** A copy of the node's Stat (changing it changes nothing). */
+  get stat(): Stat {
+    return {
+      czxid: this.czxid,
+      mzxid: this.mzxid,
+      ctime: this.ctime,
+      mtime: this.mtime,
+      version: this.version,
+      cversion: this.cversion,
+      aversion: this.aversion,
+      ephemeralOwner: this.ephemeralOwner,
+      dataLength: this.data.length,
+      numChildren: this.kids?.size ?? 0,
+      pzxid: this.pzxid,
+    };
+  }
 
   get children(): ReadonlySet<string> {
     return this.kids ?? NO_CHILDREN;
   }
 
-  /** Adds a child name; returns the number of children after. */
-  addChild(name: string): number {
+  addChild(name: string): void {
     (this.kids ??= new Set()).add(name);
-    return this.kids.size;
   }
 
-  /** Removes a child name; returns the number of children after. */
-  removeChild(name: string): number {
-    if (!this.kids) return 0;
+  removeChild(name: string): void {
+    if (!this.kids) return;
     this.kids.delete(name);
-    if (this.kids.size > 0) return this.kids.size;
-    this.kids = undefined;
-    return 0;
+    if (this.kids.size === 0) this.kids = undefined;
   }
 }
 
@@ -91,10 +119,6 @@ export interface SessionInfo {
 const EMPTY = new Uint8Array(0);
 const NO_PATHS: ReadonlySet<string> = new Set();
 
-
-function newStat(zxid: Zxid, timeMs: number, owner: SessionId, dataLength: number): Stat {
-  return { czxid: zxid, mzxid: zxid, ctime: timeMs, mtime: timeMs, version: 0, cversion: 0, aversion: 0, ephemeralOwner: owner, dataLength, numChildren: 0, pzxid: zxid };
-}
 
 /**
  * How many children were ever created under a node: the next sequence number for a
@@ -127,7 +151,7 @@ export class DataTree {
 
   constructor(empty = false) {
     if (empty) return;
-    this.addNode(new Node('/', EMPTY, this.internAcl(OPEN_ACL_UNSAFE), newStat(0n, 0, 0n, 0), 'persistent', 0));
+    this.addNode(new Node('/', EMPTY, this.internAcl(OPEN_ACL_UNSAFE), 'persistent', 0, 0n, 0, 0n));
     this.addSystemNode('/zookeeper', OPEN_ACL_UNSAFE);
     this.addSystemNode('/zookeeper/quota', READ_ACL_UNSAFE);
   }
@@ -141,9 +165,9 @@ export class DataTree {
   private addSystemNode(path: string, acl: readonly Acl[]): void {
     const parent = this.nodes.get(parentOf(path));
     assert(parent !== undefined, `system node ${path}: parent exists`);
-    this.addNode(new Node(path, EMPTY, this.internAcl(acl), newStat(0n, 0, 0n, 0), 'persistent', 0));
-    parent.stat.numChildren = parent.addChild(basename(path));
-    parent.stat.cversion -= 1;
+    this.addNode(new Node(path, EMPTY, this.internAcl(acl), 'persistent', 0, 0n, 0, 0n));
+    parent.addChild(basename(path));
+    parent.cversion -= 1;
   }
 
   get lastZxid(): Zxid {
@@ -194,11 +218,11 @@ export class DataTree {
     const out: string[] = [];
     for (const path of this.containers) {
       const n = this.nodes.get(path);
-      if (n && n.children.size === 0 && n.stat.cversion > 0) out.push(path);
+      if (n && n.children.size === 0 && n.cversion > 0) out.push(path);
     }
     for (const path of this.ttls) {
       const n = this.nodes.get(path);
-      if (n && n.children.size === 0 && nowMs - n.stat.mtime > n.ttlMs) out.push(path);
+      if (n && n.children.size === 0 && nowMs - n.mtime > n.ttlMs) out.push(path);
     }
     return out.sort();
   }
@@ -232,13 +256,13 @@ export class DataTree {
         assert(parent.kind !== 'ephemeral', `create ${txn.path}: parent is not ephemeral`);
         this.touch(parent);
         const owner = txn.kind === 'ephemeral' ? txn.ephemeralOwner : 0n;
-        const node = new Node(txn.path, ownBytes(txn.data), this.internAcl(txn.acl), newStat(zxid, timeMs, owner, txn.data.length), txn.kind, txn.ttlMs);
+        const node = new Node(txn.path, ownBytes(txn.data), this.internAcl(txn.acl), txn.kind, txn.ttlMs, zxid, timeMs, owner);
         this.addNode(node);
-        parent.stat.numChildren = parent.addChild(basename(txn.path));
-        parent.stat.cversion = txn.parentCVersion;
-        parent.stat.pzxid = zxid;
+        parent.addChild(basename(txn.path));
+        parent.cversion = txn.parentCVersion;
+        parent.pzxid = zxid;
         triggers.push({ path: txn.path, type: 'created', zxid }, { path: parentPath, type: 'childrenChanged', zxid });
-        return { type: 'create', path: txn.path, stat: copyStat(node.stat) };
+        return { type: 'create', path: txn.path, stat: node.stat };
       }
       case 'delete': {
         const node = this.nodes.get(txn.path);
@@ -253,20 +277,19 @@ export class DataTree {
         assert(node !== undefined, `setData ${txn.path}: node exists`);
         this.touch(node);
         node.data = ownBytes(txn.data);
-        node.stat.version = txn.version;
-        node.stat.mzxid = zxid;
-        node.stat.mtime = timeMs;
-        node.stat.dataLength = txn.data.length;
+        node.version = txn.version;
+        node.mzxid = zxid;
+        node.mtime = timeMs;
         triggers.push({ path: txn.path, type: 'dataChanged', zxid });
-        return { type: 'setData', stat: copyStat(node.stat) };
+        return { type: 'setData', stat: node.stat };
       }
       case 'setACL': {
         const node = this.nodes.get(txn.path);
         assert(node !== undefined, `setACL ${txn.path}: node exists`);
         this.touch(node);
         node.acl = this.internAcl(txn.acl);
-        node.stat.aversion = txn.aversion;
-        return { type: 'setACL', stat: copyStat(node.stat) };
+        node.aversion = txn.aversion;
+        return { type: 'setACL', stat: node.stat };
       }
       case 'check':
         return { type: 'check' };
@@ -305,8 +328,8 @@ export class DataTree {
   private addNode(node: Node): void {
     this.nodes.set(node.path, node);
     if (node.kind === 'ephemeral') {
-      let set = this.ephemerals.get(node.stat.ephemeralOwner);
-      if (!set) this.ephemerals.set(node.stat.ephemeralOwner, (set = new Set()));
+      let set = this.ephemerals.get(node.ephemeralOwner);
+      if (!set) this.ephemerals.set(node.ephemeralOwner, (set = new Set()));
       set.add(node.path);
     } else if (node.kind === 'container') {
       this.containers.add(node.path);
@@ -321,13 +344,13 @@ export class DataTree {
     this.touch(node);
     this.touch(parent);
     this.nodes.delete(node.path);
-    parent.stat.numChildren = parent.removeChild(basename(node.path));
-    parent.stat.cversion += 1;
-    parent.stat.pzxid = zxid;
+    parent.removeChild(basename(node.path));
+    parent.cversion += 1;
+    parent.pzxid = zxid;
     if (node.kind === 'ephemeral') {
-      const set = this.ephemerals.get(node.stat.ephemeralOwner);
+      const set = this.ephemerals.get(node.ephemeralOwner);
       set?.delete(node.path);
-      if (set && set.size === 0) this.ephemerals.delete(node.stat.ephemeralOwner);
+      if (set && set.size === 0) this.ephemerals.delete(node.ephemeralOwner);
     }
     this.containers.delete(node.path);
     this.ttls.delete(node.path);
@@ -424,27 +447,20 @@ export class DataTree {
         continue;
       }
       const path = r.path;
-      const stat: Stat = {
-        czxid: r.czxid,
-        mzxid: r.mzxid,
-        ctime: r.ctime,
-        mtime: r.mtime,
-        version: r.version,
-        cversion: r.cversion,
-        aversion: r.aversion,
-        ephemeralOwner: r.ephemeralOwner,
-        dataLength: r.data.length,
-        numChildren: 0,
-        pzxid: r.pzxid,
-      };
       const read = r.acl();
       let acl = interned.get(read);
       if (!acl) interned.set(read, (acl = tree.internAcl(read)));
-      const node = new Node(path, ownBytes(r.data), acl, stat, r.kind, r.ttlMs);
+      const node = new Node(path, ownBytes(r.data), acl, r.kind, r.ttlMs, r.czxid, r.ctime, r.ephemeralOwner);
+      node.mzxid = r.mzxid;
+      node.pzxid = r.pzxid;
+      node.mtime = r.mtime;
+      node.version = r.version;
+      node.cversion = r.cversion;
+      node.aversion = r.aversion;
       if (path !== '/') {
         const parent = tree.nodes.get(parentOf(path));
         if (!parent) throw new Error(`snapshot node ${path} comes before its parent`);
-        parent.stat.numChildren = parent.addChild(basename(path));
+        parent.addChild(basename(path));
       }
       tree.addNode(node);
     }
@@ -524,7 +540,7 @@ export class SnapshotCursor {
       path: node.path,
       data: node.data,
       acl: node.acl,
-      stat: copyStat(node.stat),
+      stat: node.stat,
       kind: node.kind,
       ttlMs: node.ttlMs,
       children: new Set(node.children),
