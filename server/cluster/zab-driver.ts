@@ -14,10 +14,12 @@
  * - A full disk is not: the core halts (no input reaches it, nothing it holds is sent, so
  *   nothing that did not become durable is ever acknowledged) and `diskFull` tells the
  *   runtime. Once `resume()` finds space again, what the halted core knew is made durable
- *   (epochs, a snapshot of the applied state, the log tail the disk refused) and a fresh
+ *   (epochs and the log tail it held; where the log cannot simply be continued, a
+ *   snapshot of the applied state and the tail after it) and a fresh
  *   core starts from exactly that, as a restarted process would: it looks for a leader
  *   (a lone voter leads again at once) and is synced like any rejoining server.
  */
+import { assert } from '../base/assert.js';
 import type { Logger } from '../base/log.js';
 import { DiskFullError, isNoSpace, type Storage } from '../storage/storage.js';
 import { writeEpoch } from '../storage/epoch-file.js';
@@ -91,6 +93,8 @@ export class ZabDriver {
   private failed: Error | undefined;
   /** set while the disk is full: the core is halted */
   private full: DiskFullError | undefined;
+  /** a truncate or snapshot op was among those the full disk stopped: the log may not be a prefix of the core's */
+  private cutShort = false;
   private rngState: number;
 
   private readonly deps: Omit<ZabDriverDeps, 'init'>;
@@ -221,11 +225,12 @@ export class ZabDriver {
           continue;
         }
         const batches = this.queued.splice(0, n);
+        const ops = batches.flatMap((b) => b.ops);
         try {
-          await this.persist(batches.flatMap((b) => b.ops));
+          await this.persist(ops);
         } catch (e) {
           if (!isNoSpace(e)) throw e;
-          this.halt(e as Error);
+          this.halt(e as Error, ops);
           continue;
         }
         if (this.stopped) return;
@@ -244,10 +249,12 @@ export class ZabDriver {
    * with the messages waiting on it (no ACK for what is not on disk); the core gets no more
    * input until resume(). Jobs (snapshots) still run in order and meet the full disk themselves.
    */
-  private halt(cause: Error): void {
+  private halt(cause: Error, ops: readonly PersistOp[]): void {
     if (this.full) return;
     this.deps.storage.markFull(cause);
     this.full = this.deps.storage.diskFull!;
+    const dropped = [...ops, ...this.queued.flatMap((b) => b.ops)];
+    this.cutShort = dropped.some((op) => op.kind === 'truncate' || op.kind === 'snapshot');
     this.queued = this.queued.filter((b) => b.job);
     this.outbox = new Outbox<Msg>();
     this.deps.diskFull(this.full);
@@ -285,23 +292,32 @@ export class ZabDriver {
     // The epochs the core holds (it may have set one whose persist met the full disk).
     await writeEpoch(dataDir, 'acceptedEpoch', old.acceptedEpoch);
     await writeEpoch(dataDir, 'currentEpoch', old.currentEpoch);
-    // The applied state, as a snapshot: a learner may have applied committed entries the disk
-    // refused, and a SNAP or TRUNC may have been cut short. The log then continues from the
-    // later of the snapshot and the last durable record, with the tail the core still holds.
-    // Records past the applied state are cut first: a TRUNC the disk refused may have left
-    // records there that the core no longer holds. Everything at or below it is committed.
+    // The log holds what became durable, in the core's order. Usually the core still holds
+    // every entry after it, and appending them makes the log whole again. Otherwise (a TRUNC
+    // or SNAP the disk cut short, or entries the core already trimmed) the log is rebuilt
+    // from the applied state: records past it cut off, a snapshot of it, the tail after it.
+    // Everything at or below the applied state is committed, so nothing is lost either way.
     const image = this.deps.snapshot();
-    await storage.truncateAfter(image.zxid);
-    await storage.writeSnapshot(image.zxid, image.records);
-    const tail = old.log.between(image.zxid, old.lastZxid);
+    const durable = storage.lastAppendedZxid;
+    const whole = !this.cutShort && durable <= old.lastZxid && (durable >= image.zxid || old.log.base <= durable);
+    if (!whole) {
+      await storage.truncateAfter(image.zxid);
+      await storage.writeSnapshot(image.zxid, image.records);
+    }
+    const from = whole ? durable : image.zxid;
+    const tail = old.log.between(from, old.lastZxid);
     if (tail.length > 0) await storage.append(tail.map((e) => ({ zxid: e.zxid, payload: e.data })));
+    assert(storage.lastAppendedZxid === old.lastZxid, `after a full disk the log ends at 0x${storage.lastAppendedZxid.toString(16)}, the core's at 0x${old.lastZxid.toString(16)}`);
     this.deps.log.warn('disk has space again; going on from the durable state', {
-      snapshot: `0x${image.zxid.toString(16)}`,
+      applied: `0x${image.zxid.toString(16)}`,
       lastZxid: `0x${storage.lastAppendedZxid.toString(16)}`,
+      rebuiltFromSnapshot: !whole,
       tailTxns: tail.length,
     });
-    const entries = tail;
     this.full = undefined;
+    this.cutShort = false;
+    // As at start-up: the state machine is at the applied state; the log after it is history.
+    const entries = old.log.between(image.zxid, old.lastZxid);
     this.core = this.newCore({ acceptedEpoch: old.acceptedEpoch, currentEpoch: old.currentEpoch, snapshotZxid: image.zxid, entries });
     this.drain();
     return true;

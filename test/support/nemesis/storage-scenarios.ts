@@ -280,7 +280,7 @@ export async function ensembleDiskFullScenario(victim: 'leader' | 'follower'): P
   const fault = `disk full on the ${victim} (3 servers, tmpfs)`;
   const tools = await faultTools();
   if (!tools.tmpfs.ok) return { fault, outcome: 'skipped', ok: true, skipped: tools.tmpfs.reason, detail: '' };
-  const ens = await startEnsemble({ startOnly: [], extra: { preAllocSize: 64, snapCount: 100000 }, process: { logLevel: 'warn' } });
+  const ens = await startEnsemble({ startOnly: [], extra: { preAllocSize: 64, snapCount: 100000 }, process: { logLevel: 'info' } });
   const disks: string[] = [];
   const clients: Client[] = [];
   try {
@@ -347,7 +347,7 @@ export async function ensembleDiskFullScenario(victim: 'leader' | 'follower'): P
         ? 'member dropped out; ensemble kept writing; rejoined and caught up once freed'
         : `droppedOut=${droppedOut} halted=${halted} writesWhileFull=${writesWhileFull}/20 stillOut=${stillOut} rejoined=${rejoined} missingOnRejoin=${caughtUp.length} lostAfterRestart=${lost.length}`,
       ok,
-      detail: `member ${id} (${victim}); ${acked.length} acknowledged writes`,
+      detail: `member ${id} (${victim}); ${acked.length} acknowledged writes${ok ? '' : `; its log:\n${ens.member(id).output().split('\n').slice(-25).join('\n')}`}`,
     };
   } finally {
     await Promise.all(clients.map((c) => c.close({ timeoutMs: 2000 }).catch(() => undefined)));
