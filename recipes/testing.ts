@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type Client } from '../sdk/index.js';
+import { connect, SessionExpiredError, type Client } from '../sdk/index.js';
 import { writeScratchConfigs } from '../server/config/scratch-config.js';
 import { intOption, knownKeys, optionsObject } from './validate.js';
 
@@ -197,15 +197,25 @@ export async function expireSession(client: Client, servers: string, opts: { tim
       }
     });
   });
-  const twin = await connect({ servers, sessionId: client.sessionId, sessionPassword: client.sessionPassword, sessionTimeoutMs: client.sessionTimeoutMs });
-  await twin.close();
-  // The client learns it on its next contact; a read makes that contact now.
-  void client.exists('/').catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    expired,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`expireSession(): the client did not see its session end within ${timeoutMs} ms`)), timeoutMs);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  let ended = false;
+  void expired.then(() => (ended = true));
+  const deadline = Date.now() + timeoutMs;
+  // The twin's connect takes the stream from the client, which may resume the session again
+  // before the twin's close is applied: then the close only ended the twin's stream, so
+  // take the session over again, until the client sees its session end.
+  while (!ended) {
+    if (Date.now() >= deadline) throw new Error(`expireSession(): the client did not see its session end within ${timeoutMs} ms`);
+    try {
+      const twin = await connect({ servers, sessionId: client.sessionId, sessionPassword: client.sessionPassword, sessionTimeoutMs: client.sessionTimeoutMs });
+      await twin.close();
+    } catch (e) {
+      // An earlier round did end it (the twin is refused); the client learns it below.
+      if (!(e instanceof SessionExpiredError)) throw e;
+    }
+    // The client learns it on its next contact; a read makes that contact now.
+    void client.exists('/').catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([expired, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(1, Math.min(1000, deadline - Date.now())))))]);
+    clearTimeout(timer);
+  }
 }

@@ -155,7 +155,7 @@ export interface ConnectSpec {
 
 export function encodeConnect(c: ConnectSpec): Uint8Array {
   return frame({
-    connect: { sessionId: toLong(c.sessionId), password: c.password, timeoutMs: c.timeoutMs, lastZxidSeen: toLong(c.lastZxidSeen), readOnly: c.readOnly },
+    connect: { sessionId: toLong(c.sessionId), password: c.password, timeoutMs: c.timeoutMs, lastZxidSeen: toLong(c.lastZxidSeen), readOnly: c.readOnly, frameBatches: true },
   });
 }
 
@@ -192,7 +192,7 @@ export function encodeClose(xid: number): Uint8Array {
 // ------------------------------------------------------------------ server frames
 
 export type ServerMessage =
-  | { kind: 'connected'; sessionId: bigint; password: Uint8Array; timeoutMs: number; lastZxid: bigint; serverId: number; readOnly: boolean }
+  | { kind: 'connected'; sessionId: bigint; password: Uint8Array; timeoutMs: number; lastZxid: bigint; serverId: number; readOnly: boolean; frameBatchBytesMax: number }
   | { kind: 'response'; xid: number; zxid: bigint; err: number; message: string; body: warden.v1.Response }
   | { kind: 'event'; type: EventType; path: string; zxid: bigint }
   | { kind: 'pong'; nonce: bigint; zxid: bigint }
@@ -202,14 +202,32 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
-/** Decodes one server frame; throws ProtocolError for bytes that are no ServerFrame. */
-export function decodeServerFrame(bytes: Uint8Array): ServerMessage {
+/**
+ * Decodes one message from the server: one frame, or a batch of them, in order. Throws
+ * ProtocolError for bytes that are no ServerFrame (or a batch inside a batch).
+ */
+export function decodeServerFrames(bytes: Uint8Array): ServerMessage[] {
   let f: warden.v1.ServerFrame;
   try {
     f = pb.ServerFrame.decode(bytes);
   } catch (e) {
     throw new ProtocolError(`undecodable server frame: ${(e as Error).message}`);
   }
+  if (f.kind !== 'batch') return [fromServerFrame(f)];
+  return (f.batch!.frames ?? []).map((inner) => {
+    if (inner.batch) throw new ProtocolError('a frame batch inside a frame batch');
+    return fromServerFrame(inner instanceof pb.ServerFrame ? inner : pb.ServerFrame.fromObject(inner));
+  });
+}
+
+/** Decodes one server frame (not a batch); throws ProtocolError for anything else. */
+export function decodeServerFrame(bytes: Uint8Array): ServerMessage {
+  const frames = decodeServerFrames(bytes);
+  if (frames.length !== 1) throw new ProtocolError('a frame batch where one frame was expected');
+  return frames[0]!;
+}
+
+function fromServerFrame(f: warden.v1.ServerFrame): ServerMessage {
   switch (f.kind) {
     case 'connected': {
       const c = f.connected!;
@@ -221,6 +239,7 @@ export function decodeServerFrame(bytes: Uint8Array): ServerMessage {
         lastZxid: fromLong(c.lastZxid),
         serverId: c.serverId ?? 0,
         readOnly: c.readOnly ?? false,
+        frameBatchBytesMax: c.frameBatchBytesMax ?? 0,
       };
     }
     case 'response': {

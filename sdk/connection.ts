@@ -7,7 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code } from '../proto/codes.js';
 import { warden } from '../proto/gen/warden.js';
-import { decodeServerFrame, encodeConnect, type ConnectSpec, type ServerMessage } from './codec.js';
+import { FrameBatcher } from '../proto/frame-batch.js';
+import { decodeServerFrames, encodeConnect, type ConnectSpec, type ServerMessage } from './codec.js';
 import { ConnectionLossError, errorFromCode, WardenError } from './errors.js';
 import type { ResolvedTls, ServerAddress } from './options.js';
 
@@ -65,12 +66,20 @@ export class Connection {
   private early: ServerMessage[] = [];
   private earlyEnd: [WardenError, Extract<ServerMessage, { kind: 'closed' }> | undefined] | undefined;
   private done = false;
+  /** Frames sent in one turn leave as one message once the server said it takes batches. */
+  private readonly out: FrameBatcher;
+  /** Frames received and not yet handled, in stream order (see `drain`). */
+  private inbox: ServerMessage[] = [];
+  private inboxAt = 0;
+  private resume: NodeJS.Immediate | undefined;
 
   private constructor(
     readonly address: ServerAddress,
     private readonly channel: grpc.Client,
     private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>,
-  ) {}
+  ) {
+    this.out = new FrameBatcher((bytes) => this.call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);
+  }
 
   /**
    * Opens a stream and performs the handshake. Rejects with the server's refusal as a typed
@@ -113,6 +122,7 @@ export class Connection {
         message(msg) {
           if (msg.kind === 'connected') {
             conn.handler = undefined;
+            conn.out.setBatchBytesMax(msg.frameBatchBytesMax);
             settle(undefined, msg);
             return;
           }
@@ -135,31 +145,70 @@ export class Connection {
     const target = formatAddress(this.address);
     this.call.on('data', (bytes: Buffer) => {
       if (this.done) return;
-      let msg: ServerMessage;
+      let msgs: ServerMessage[];
       try {
-        msg = decodeServerFrame(bytes);
+        msgs = decodeServerFrames(bytes);
       } catch (e) {
         this.finish(new ConnectionLossError(`${target}: ${(e as Error).message}`, { cause: e }));
         return;
       }
-      if (msg.kind === 'closed') {
-        const reason =
-          msg.err === Code.OK
-            ? new ConnectionLossError(`${target} closed the session`)
-            : msg.err === Code.SESSIONEXPIRED || msg.err === Code.AUTHFAILED
-              ? errorFromCode(msg.err, msg.message)
-              : new ConnectionLossError(`${target} closed the stream: ${msg.message}`, { cause: errorFromCode(msg.err, msg.message) });
-        this.deliver(msg);
-        this.finish(reason, msg);
-        return;
-      }
-      this.deliver(msg);
+      for (const msg of msgs) this.inbox.push(msg);
+      if (!this.resume) this.drain(target);
     });
+    // The stream's end must not overtake frames that arrived before it and still wait.
     this.call.on('error', (e: grpc.ServiceError) => {
+      this.drain(target, false);
       this.finish(new ConnectionLossError(`connection to ${target} failed: ${e.details || e.message}`, { cause: e }));
     });
-    this.call.on('end', () => this.finish(new ConnectionLossError(`${target} ended the stream`)));
-    this.call.on('close', () => this.finish(new ConnectionLossError(`connection to ${target} closed`)));
+    this.call.on('end', () => {
+      this.drain(target, false);
+      this.finish(new ConnectionLossError(`${target} ended the stream`));
+    });
+    this.call.on('close', () => {
+      this.drain(target, false);
+      this.finish(new ConnectionLossError(`connection to ${target} closed`));
+    });
+  }
+
+  /**
+   * Handles the frames received so far, in order. A watch event that follows other frames
+   * waits for the next turn of the event loop (and everything after it with it): a batch
+   * arrives in one callback, and without the pause the event's callback would run before
+   * the code awaiting an earlier response in the batch, which frames arriving one by one
+   * never did. Responses after an event need no pause: the event's callback has run.
+   * Without `pause` (the stream is ending), everything waiting is handled now.
+   */
+  private drain(target: string, pause = true): void {
+    if (this.resume) clearImmediate(this.resume);
+    this.resume = undefined;
+    let handled = 0;
+    while (this.inboxAt < this.inbox.length && !this.done) {
+      const msg = this.inbox[this.inboxAt]!;
+      if (pause && msg.kind === 'event' && handled > 0) {
+        this.resume = setImmediate(() => this.drain(target));
+        return;
+      }
+      this.inboxAt++;
+      handled++;
+      this.received(msg, target);
+    }
+    this.inbox = [];
+    this.inboxAt = 0;
+  }
+
+  private received(msg: ServerMessage, target: string): void {
+    if (msg.kind === 'closed') {
+      const reason =
+        msg.err === Code.OK
+          ? new ConnectionLossError(`${target} closed the session`)
+          : msg.err === Code.SESSIONEXPIRED || msg.err === Code.AUTHFAILED
+            ? errorFromCode(msg.err, msg.message)
+            : new ConnectionLossError(`${target} closed the stream: ${msg.message}`, { cause: errorFromCode(msg.err, msg.message) });
+      this.deliver(msg);
+      this.finish(reason, msg);
+      return;
+    }
+    this.deliver(msg);
   }
 
   private deliver(msg: ServerMessage): void {
@@ -189,7 +238,7 @@ export class Connection {
   /** Queues a frame. Returns false once the stream is gone. */
   send(bytes: Uint8Array): boolean {
     if (this.done) return false;
-    this.call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.out.push(bytes);
     return true;
   }
 
@@ -203,6 +252,11 @@ export class Connection {
   private teardown(): void {
     if (this.tornDown) return;
     this.tornDown = true;
+    this.out.drop();
+    if (this.resume) clearImmediate(this.resume);
+    this.resume = undefined;
+    this.inbox = [];
+    this.inboxAt = 0;
     try {
       this.call.cancel();
     } catch {

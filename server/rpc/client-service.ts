@@ -15,7 +15,8 @@ import type { Limits } from '../base/limits.js';
 import type { Logger } from '../base/log.js';
 import type { Connection, Outgoing, RequestPipeline } from '../request/pipeline.js';
 import type { SessionId } from '../tree/types.js';
-import { decodeClientFrame, encodeServerFrame, FrameError } from './codec.js';
+import { FrameBatcher } from '../../proto/frame-batch.js';
+import { decodeClientFrames, encodeServerFrame, FrameError, type Incoming } from './codec.js';
 import type { ConnectionStats } from './connection-stats.js';
 
 export const WARDEN_SERVICE_NAME = 'warden.v1.Warden';
@@ -90,21 +91,23 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
     let attached = false;
     const peerCert = call.getAuthContext()?.sslPeerCertificate;
     deps.stats?.opened(id, call.getPeer(), call.getAuthContext()?.transportSecurityType === 'ssl');
+    // Answers leave batched once the client said it reads batches (its connect frame).
+    const out = new FrameBatcher((bytes) => call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);
 
     const conn: Connection = {
       id,
       clientIp,
       // grpc-js reports a peer certificate only once the handshake verified it against the CA.
       identities: peerCert ? [{ scheme: 'x509', id: x509Identity(peerCert.raw) }] : undefined,
-      send(out: Outgoing) {
+      send(frame: Outgoing) {
         if (ended) return;
-        if (call.writableLength > deps.limits.sessionSendQueueMax) {
+        if (call.writableLength + out.queued > deps.limits.sessionSendQueueMax) {
           deps.log.warn('closing a connection that does not read its frames', { connection: id, clientIp, limit: 'sessionSendQueueMax', value: deps.limits.sessionSendQueueMax });
           finish();
           return;
         }
-        deps.stats?.sent(id, out);
-        call.write(Buffer.from(encodeServerFrame(out)));
+        deps.stats?.sent(id, frame);
+        out.push(encodeServerFrame(frame, frame.kind === 'connected' ? deps.limits.frameBytesMax : 0));
       },
       end() {
         finish();
@@ -113,6 +116,11 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
 
     const finish = (): void => {
       if (ended) return;
+      try {
+        out.flush();
+      } catch {
+        // the stream is already gone: nothing queued can reach the client anyway
+      }
       ended = true;
       deps.stats?.closed(id);
       release();
@@ -144,20 +152,32 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
     call.on('data', (bytes: Buffer) => {
       if (ended) return;
       const now = deps.nowMs();
-      let frame;
+      let frames;
       try {
-        frame = decodeClientFrame(bytes);
+        frames = decodeClientFrames(bytes);
       } catch (e) {
-        if (e instanceof FrameError && e.xid !== 0 && attached) {
-          deps.pipeline.reject(id, e.xid, e.code, e.message, now);
-          return;
-        }
-        const message = e instanceof Error ? e.message : String(e);
-        deps.log.warn('closing a connection that sent a malformed frame', { connection: id, clientIp, reason: message });
-        conn.send({ kind: 'closed', err: e instanceof FrameError ? e.code : Code.MARSHALLINGERROR, message });
-        finish();
+        malformed(e);
         return;
       }
+      for (const frame of frames) {
+        if (ended) return;
+        if (frame instanceof FrameError) {
+          if (frame.xid !== 0 && attached) deps.pipeline.reject(id, frame.xid, frame.code, frame.message, now);
+          else malformed(frame);
+          continue;
+        }
+        handle(frame, now);
+      }
+    });
+
+    const malformed = (e: unknown): void => {
+      const message = e instanceof Error ? e.message : String(e);
+      deps.log.warn('closing a connection that sent a malformed frame', { connection: id, clientIp, reason: message });
+      conn.send({ kind: 'closed', err: e instanceof FrameError ? e.code : Code.MARSHALLINGERROR, message });
+      finish();
+    };
+
+    const handle = (frame: Incoming, now: number): void => {
       if (frame.kind === 'request' || frame.kind === 'setWatches') deps.stats?.received(id, frame.xid, frame.op);
       else deps.stats?.received(id, frame.kind === 'close' ? frame.xid : undefined, frame.kind === 'close' ? { op: 'closeSession' } : undefined);
       if (!attached) {
@@ -177,6 +197,7 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
           return;
         }
         attached = true;
+        if (frame.frameBatches) out.setBatchBytesMax(deps.limits.frameBytesMax);
         deps.pipeline.connect(conn, frame, deps.newPassword(), deps.newSessionId, now);
         return;
       }
@@ -206,7 +227,7 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
           deps.pipeline.submit(id, frame.xid, { op: 'closeSession' }, now);
           return;
       }
-    });
+    };
     call.on('end', finish);
     call.on('cancelled', finish);
     call.on('error', finish);

@@ -29,7 +29,7 @@ export class FrameError extends Error {
 }
 
 export type Incoming =
-  | { kind: 'connect'; sessionId: bigint; password: Uint8Array; timeoutMs: number; lastZxidSeen: bigint; readOnly: boolean }
+  | { kind: 'connect'; sessionId: bigint; password: Uint8Array; timeoutMs: number; lastZxidSeen: bigint; readOnly: boolean; frameBatches: boolean }
   | { kind: 'request'; xid: number; op: ClientOp }
   | { kind: 'ping'; nonce: bigint }
   | { kind: 'setWatches'; xid: number; op: SetWatchesOp }
@@ -66,13 +66,43 @@ const EMPTY = new Uint8Array(0);
 
 // ------------------------------------------------------------------ decoding
 
-export function decodeClientFrame(bytes: Uint8Array): Incoming {
+/**
+ * The frames in one message: one, or those of a batch in order. A frame inside a batch that
+ * cannot be a request comes back as its FrameError in its place, so the others still count;
+ * bytes that do not decode at all throw.
+ */
+export function decodeClientFrames(bytes: Uint8Array): Array<Incoming | FrameError> {
   let frame: warden.v1.ClientFrame;
   try {
     frame = pb.ClientFrame.decode(bytes);
   } catch (e) {
     throw new FrameError(Code.MARSHALLINGERROR, `malformed frame: ${(e as Error).message}`);
   }
+  if (frame.kind !== 'batch') return [inPlace(frame)];
+  return (frame.batch!.frames ?? []).map((inner) => {
+    if (inner.batch) return new FrameError(Code.MARSHALLINGERROR, 'a frame batch inside a frame batch');
+    return inPlace(inner instanceof pb.ClientFrame ? inner : pb.ClientFrame.fromObject(inner));
+  });
+}
+
+function inPlace(frame: warden.v1.ClientFrame): Incoming | FrameError {
+  try {
+    return fromClientFrame(frame);
+  } catch (e) {
+    if (e instanceof FrameError) return e;
+    throw e;
+  }
+}
+
+/** One frame (not a batch); throws FrameError for anything no request can be. */
+export function decodeClientFrame(bytes: Uint8Array): Incoming {
+  const [only, ...more] = decodeClientFrames(bytes);
+  if (only === undefined || more.length > 0) throw new FrameError(Code.MARSHALLINGERROR, 'a frame batch where one frame was expected');
+  if (only instanceof FrameError) throw only;
+  return only;
+}
+
+function fromClientFrame(frame: warden.v1.ClientFrame): Incoming {
   switch (frame.kind) {
     case 'connect': {
       const c = frame.connect!;
@@ -83,6 +113,7 @@ export function decodeClientFrame(bytes: Uint8Array): Incoming {
         timeoutMs: c.timeoutMs ?? 0,
         lastZxidSeen: fromLong(c.lastZxidSeen),
         readOnly: c.readOnly ?? false,
+        frameBatches: c.frameBatches ?? false,
       };
     }
     case 'request': {
@@ -211,11 +242,12 @@ function encodeAcl(acl: readonly Acl[]): warden.v1.Acl.$Properties[] {
   return acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
 }
 
-export function encodeServerFrame(out: Outgoing): Uint8Array {
-  return pb.ServerFrame.encode(toServerFrame(out)).finish();
+/** `frameBatchBytesMax`: what a `connected` frame announces (0: this server takes no batches). */
+export function encodeServerFrame(out: Outgoing, frameBatchBytesMax = 0): Uint8Array {
+  return pb.ServerFrame.encode(toServerFrame(out, frameBatchBytesMax)).finish();
 }
 
-function toServerFrame(out: Outgoing): warden.v1.ServerFrame.$Properties {
+function toServerFrame(out: Outgoing, frameBatchBytesMax: number): warden.v1.ServerFrame.$Properties {
   switch (out.kind) {
     case 'connected':
       return {
@@ -226,6 +258,7 @@ function toServerFrame(out: Outgoing): warden.v1.ServerFrame.$Properties {
           lastZxid: toLong(out.zxid),
           serverId: 0,
           readOnly: out.readOnly ?? false,
+          frameBatchBytesMax,
         },
       };
     case 'pong':

@@ -9,7 +9,7 @@ import Long from 'long';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warden } from '../../proto/gen/warden.js';
 import { Code } from '../../proto/codes.js';
-import { decodeServerFrame, encodeConnect, encodePing, type ServerMessage } from '../../sdk/codec.js';
+import { decodeServerFrames, encodeConnect, encodePing, type ServerMessage } from '../../sdk/codec.js';
 import { closeAllClients, killAllServers, openClient, removeTempDirs, startStandalone, waitFor, type Standalone } from '../support/index.js';
 
 let srv: Standalone;
@@ -48,7 +48,7 @@ function raw(method = '/warden.v1.Warden/Session'): RawStream {
   };
   call.on('data', (b: Buffer) => {
     try {
-      out.frames.push(decodeServerFrame(b));
+      out.frames.push(...decodeServerFrames(b));
     } catch {
       out.undecodable++;
     }

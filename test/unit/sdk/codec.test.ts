@@ -35,6 +35,7 @@ describe('sdk codec against the server codec', () => {
       timeoutMs: 4000,
       lastZxidSeen: 0x1_0000_0005n,
       readOnly: false,
+      frameBatches: true,
     });
     expect(decodeClientFrame(encodePing(9n))).toEqual({ kind: 'ping', nonce: 9n });
     expect(decodeClientFrame(encodeClose(11))).toEqual({ kind: 'close', xid: 11 });
