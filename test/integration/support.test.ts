@@ -3,7 +3,7 @@
  * where it says, a paused one does not answer and a resumed one does, kill -9 ends it, and
  * restart brings it back on the same port with the same data dir.
  */
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,17 @@ describe('test support', () => {
     const { server } = await startStandalone();
     const exit = await server.stop();
     expect(exit.code).toBe(0);
+  });
+
+  it('free ports are distinct, bindable, and outside the range the kernel hands out by itself', async () => {
+    const ports = await freePorts(40);
+    expect(new Set(ports).size).toBe(40);
+    const range = existsSync('/proc/sys/net/ipv4/ip_local_port_range') ? readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number) : undefined;
+    // (a port-0 bind or an outgoing connection could take one of these before the server binds it)
+    if (range && range[0]! > 11_000) for (const p of ports) expect(p, `port ${p} vs ephemeral range ${range.join('-')}`).toBeLessThan(range[0]!);
+    const s = createServer();
+    await new Promise<void>((resolve, reject) => s.once('error', reject).listen(ports[0], '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => s.close(() => resolve()));
   });
 
   it('writes ensemble configs with server.N lines and a myid per member', async () => {
