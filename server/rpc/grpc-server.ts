@@ -53,9 +53,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<Listenin
   const health = new HealthImplementation({ '': 'NOT_SERVING', [WARDEN_SERVICE_NAME]: 'NOT_SERVING', [ADMIN_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
-  const { root, files } = protoFiles();
-  const definition = protoLoader.loadSync(files, { includeDirs: [root], keepCase: false, longs: String, enums: String, defaults: true });
-  new ReflectionService(definition).addToServer(server);
+  addLazyReflection(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -91,4 +89,47 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<Listenin
       });
     },
   };
+}
+
+/**
+ * Server reflection (grpcurl's service and descriptor lookups), built on its first use.
+ * Building it loads every proto file and decodes and re-encodes their descriptors, a few
+ * hundred milliseconds that start-up spent before serving anyone. The reflection services
+ * are registered at once (their definitions come from an instance built for no files,
+ * which costs little), and the first reflection call builds the real instance and hands
+ * every call to it.
+ */
+function addLazyReflection(server: grpc.Server): void {
+  let real: Map<string, grpc.UntypedServiceImplementation> | undefined;
+  const handlersOf = (reflection: ReflectionService): Map<string, grpc.UntypedServiceImplementation> => {
+    const out = new Map<string, grpc.UntypedServiceImplementation>();
+    reflection.addToServer({ addService: (service, impl) => out.set(serviceName(service), impl) });
+    return out;
+  };
+  const full = (): Map<string, grpc.UntypedServiceImplementation> => {
+    if (real) return real;
+    const { root, files } = protoFiles();
+    const definition = protoLoader.loadSync(files, { includeDirs: [root], keepCase: false, longs: String, enums: String, defaults: true });
+    return (real = handlersOf(new ReflectionService(definition)));
+  };
+  const registrations: Array<[grpc.ServiceDefinition, grpc.UntypedServiceImplementation]> = [];
+  new ReflectionService({}).addToServer({ addService: (service, impl) => registrations.push([service, impl]) });
+  for (const [service, stubs] of registrations) {
+    const name = serviceName(service);
+    const lazy: grpc.UntypedServiceImplementation = {};
+    for (const method of Object.keys(stubs)) {
+      lazy[method] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const handler = full().get(name)?.[method] as ((call: grpc.ServerDuplexStream<unknown, unknown>) => void) | undefined;
+        if (handler) handler(call);
+        else call.destroy(new Error(`reflection ${name}.${method} is missing`));
+      };
+    }
+    server.addService(service, lazy);
+  }
+}
+
+/** The fully qualified service name of a definition (from any method's path, /pkg.Service/Method). */
+function serviceName(service: grpc.ServiceDefinition): string {
+  const first = Object.values(service)[0] as { path: string } | undefined;
+  return first ? first.path.split('/')[1]! : '';
 }
