@@ -429,44 +429,32 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   let elections: PeerTransport | undefined;
   if (ensemble) {
     const me = config.servers.find((s) => s.id === serverId)!;
-    try {
-      elections = await PeerTransport.start({
-        myId: serverId,
-        listenHost: me.host,
-        listenPort: me.electionPort,
-        peers: config.servers.filter((s) => s.id !== serverId).map((s) => ({ id: s.id, host: s.host, port: s.electionPort })),
-        log,
-        frameBytesMax: config.limits.peerFrameBytesMax,
-        queueFramesMax: config.limits.peerQueueFramesMax,
-        tls: quorumTls,
-        onFrame: onPeerFrame,
-        // A lost vote is sent again by the election itself; leader sessions ride the quorum port.
-        onPeerDown: () => {},
-      });
-    } catch (e) {
-      await storage.close();
-      throw new Error(`cannot listen for elections on ${me.host}:${me.electionPort}: ${(e as Error).message}`);
-    }
-    try {
-      transport = await PeerTransport.start({
-        myId: serverId,
-        listenHost: me.host,
-        listenPort: me.quorumPort,
-        peers: config.servers.filter((s) => s.id !== serverId).map((s) => ({ id: s.id, host: s.host, port: s.quorumPort })),
-        log,
-        frameBytesMax: config.limits.peerFrameBytesMax,
-        queueFramesMax: config.limits.peerQueueFramesMax,
-        tls: quorumTls,
-        onFrame: onPeerFrame,
-        onPeerDown: (id) => {
-          if (!fatal && !closing) driver.peerDown(id);
-        },
-      });
-    } catch (e) {
-      await elections.close();
-      await storage.close();
-      throw new Error(`cannot listen for peers on ${me.host}:${me.quorumPort}: ${(e as Error).message}`);
-    }
+    /** One listening port of server.N and the connections to the same port of every peer. */
+    const listen = async (what: string, portOf: (s: (typeof config.servers)[number]) => number, onPeerDown: (id: number) => void): Promise<PeerTransport> => {
+      try {
+        return await PeerTransport.start({
+          myId: serverId,
+          listenHost: me.host,
+          listenPort: portOf(me),
+          peers: config.servers.filter((s) => s.id !== serverId).map((s) => ({ id: s.id, host: s.host, port: portOf(s) })),
+          log,
+          frameBytesMax: config.limits.peerFrameBytesMax,
+          queueFramesMax: config.limits.peerQueueFramesMax,
+          tls: quorumTls,
+          onFrame: onPeerFrame,
+          onPeerDown,
+        });
+      } catch (e) {
+        await elections?.close();
+        await storage.close();
+        throw new Error(`cannot listen for ${what} on ${me.host}:${portOf(me)}: ${(e as Error).message}`);
+      }
+    };
+    // A lost vote is sent again by the election itself; leader sessions ride the quorum port.
+    elections = await listen('elections', (s) => s.electionPort, () => {});
+    transport = await listen('peers', (s) => s.quorumPort, (id) => {
+      if (!fatal && !closing) driver.peerDown(id);
+    });
   }
   let grpcHealth: (s: 'SERVING' | 'NOT_SERVING') => void = () => {};
   const timers: NodeJS.Timeout[] = [];

@@ -3,6 +3,7 @@
  * same frames in the same order; batches stay within their byte limit; a lone frame and a
  * peer that takes no batches get plain frames, readable by any client or server.
  */
+import Long from 'long';
 import { describe, expect, it } from 'vitest';
 import { encodeFrameBatch, FrameBatcher } from '../../../proto/frame-batch.js';
 import { decodeClientFrame, decodeClientFrames, encodeServerFrame, FrameError } from '../../../server/rpc/codec.js';
@@ -32,7 +33,7 @@ describe('frame batches', () => {
   });
 
   it('a bad request inside a batch is answered in its place; the frames around it still count', () => {
-    const bad = warden.v1.ClientFrame.encode({ request: { xid: 8, create: { path: '/x', mode: 99 } } }).finish();
+    const bad = warden.v1.ClientFrame.encode({ request: { xid: Long.fromNumber(8), create: { path: '/x', mode: 99 as warden.v1.CreateMode } } }).finish(); // 99: no such mode
     const decoded = decodeClientFrames(encodeFrameBatch([encodePing(1n), bad, encodeClose(9)]));
     expect(decoded[0]).toEqual({ kind: 'ping', nonce: 1n });
     expect(decoded[1]).toBeInstanceOf(FrameError);
