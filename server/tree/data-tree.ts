@@ -38,8 +38,8 @@ const NO_CHILDREN: ReadonlySet<string> = new Set();
  * shape; the Stat fields live on the node itself (no Stat object per node; dataLength and
  * numChildren are not stored, they are the data's length and the children's count); the
  * children set exists only while the node has children (most are leaves); the ACL list is
- * shared by every node with an equal one (DataTree.internAcl); data is owned (copied out of
- * a larger buffer, see ownBytes).
+ * shared by every node with an equal one (DataTree.internAcl); the data is held as a
+ * latin1 string, one char per byte (see bytesAsText).
  */
 class Node implements NodeView {
   private kids: Set<string> | undefined = undefined;
@@ -55,7 +55,8 @@ class Node implements NodeView {
   /** A node as its create left it: modified, and its children changed, at its creation. */
   constructor(
     readonly path: string,
-    public data: Uint8Array,
+    /** the data, one latin1 char per byte */
+    public dataText: string,
     public acl: readonly Acl[],
     readonly kind: NodeKind,
     readonly ttlMs: number,
@@ -79,10 +80,15 @@ class Node implements NodeView {
       cversion: this.cversion,
       aversion: this.aversion,
       ephemeralOwner: this.ephemeralOwner,
-      dataLength: this.data.length,
+      dataLength: this.dataText.length,
       numChildren: this.kids?.size ?? 0,
       pzxid: this.pzxid,
     };
+  }
+
+  /** A copy of the data (changing it changes nothing). */
+  get data(): Uint8Array {
+    return this.dataText.length === 0 ? EMPTY : Buffer.from(this.dataText, 'latin1');
   }
 
   get children(): ReadonlySet<string> {
@@ -101,14 +107,15 @@ class Node implements NodeView {
 }
 
 /**
- * The bytes, in memory of their own when they are a view into a larger buffer (a log
- * segment read whole at start-up, a received frame): a node's 32 bytes must not keep a
- * 64 MiB segment alive. Small copies share Node's buffer pool.
+ * Bytes as a string of one latin1 char each. A node's data is kept this way: a one-byte
+ * string costs 16 bytes besides its chars, a Buffer about 100 (its view object, plus its
+ * share of a pool or an ArrayBuffer of its own), and most znodes hold a few dozen bytes. The
+ * string is always the node's own, so it never keeps a larger buffer (a log segment, a
+ * received frame) alive. Reading the data back makes a Buffer of it (Node.data).
  */
-function ownBytes(b: Uint8Array): Uint8Array {
-  if (b.byteLength === 0) return EMPTY;
-  if (b.byteLength === b.buffer.byteLength) return b;
-  return Buffer.from(b);
+function bytesAsText(b: Uint8Array): string {
+  if (b.byteLength === 0) return '';
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
 export interface SessionInfo {
@@ -151,7 +158,7 @@ export class DataTree {
 
   constructor(empty = false) {
     if (empty) return;
-    this.addNode(new Node('/', EMPTY, this.internAcl(OPEN_ACL_UNSAFE), 'persistent', 0, 0n, 0, 0n));
+    this.addNode(new Node('/', '', this.internAcl(OPEN_ACL_UNSAFE), 'persistent', 0, 0n, 0, 0n));
     this.addSystemNode('/zookeeper', OPEN_ACL_UNSAFE);
     this.addSystemNode('/zookeeper/quota', READ_ACL_UNSAFE);
   }
@@ -165,7 +172,7 @@ export class DataTree {
   private addSystemNode(path: string, acl: readonly Acl[]): void {
     const parent = this.nodes.get(parentOf(path));
     assert(parent !== undefined, `system node ${path}: parent exists`);
-    this.addNode(new Node(path, EMPTY, this.internAcl(acl), 'persistent', 0, 0n, 0, 0n));
+    this.addNode(new Node(path, '', this.internAcl(acl), 'persistent', 0, 0n, 0, 0n));
     parent.addChild(basename(path));
     parent.cversion -= 1;
   }
@@ -256,7 +263,7 @@ export class DataTree {
         assert(parent.kind !== 'ephemeral', `create ${txn.path}: parent is not ephemeral`);
         this.touch(parent);
         const owner = txn.kind === 'ephemeral' ? txn.ephemeralOwner : 0n;
-        const node = new Node(txn.path, ownBytes(txn.data), this.internAcl(txn.acl), txn.kind, txn.ttlMs, zxid, timeMs, owner);
+        const node = new Node(txn.path, bytesAsText(txn.data), this.internAcl(txn.acl), txn.kind, txn.ttlMs, zxid, timeMs, owner);
         this.addNode(node);
         parent.addChild(basename(txn.path));
         parent.cversion = txn.parentCVersion;
@@ -276,7 +283,7 @@ export class DataTree {
         const node = this.nodes.get(txn.path);
         assert(node !== undefined, `setData ${txn.path}: node exists`);
         this.touch(node);
-        node.data = ownBytes(txn.data);
+        node.dataText = bytesAsText(txn.data);
         node.version = txn.version;
         node.mzxid = zxid;
         node.mtime = timeMs;
@@ -450,7 +457,7 @@ export class DataTree {
       const read = r.acl();
       let acl = interned.get(read);
       if (!acl) interned.set(read, (acl = tree.internAcl(read)));
-      const node = new Node(path, ownBytes(r.data), acl, r.kind, r.ttlMs, r.czxid, r.ctime, r.ephemeralOwner);
+      const node = new Node(path, bytesAsText(r.data), acl, r.kind, r.ttlMs, r.czxid, r.ctime, r.ephemeralOwner);
       node.mzxid = r.mzxid;
       node.pzxid = r.pzxid;
       node.mtime = r.mtime;

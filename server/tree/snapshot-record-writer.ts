@@ -20,6 +20,8 @@ const LEN = 2;
 export interface EncodableNode {
   readonly path: string;
   readonly data: Uint8Array;
+  /** the same data as a latin1 string, when the node keeps it so (read instead of `data`) */
+  readonly dataText?: string;
   readonly acl: readonly Acl[];
   readonly stat: Readonly<Stat>;
   readonly kind: NodeKind;
@@ -89,7 +91,10 @@ export class SnapshotRecords implements Iterable<Uint8Array> {
     const kind = KIND_TO_PB[n.kind];
     const ttlLo = lo64(n.ttlMs);
     const ttlHi = hi64(n.ttlMs);
-    const node = sizeBytes(pathBytes) + sizeBytes(n.data.length) + acl.length + (1 + varintSize(stat) + stat) + sizeInt32(kind) + size64(ttlLo, ttlHi);
+    const text = n.dataText;
+    const data = text === undefined ? n.data : undefined;
+    const dataBytes = text === undefined ? data!.length : text.length;
+    const node = sizeBytes(pathBytes) + sizeBytes(dataBytes) + acl.length + (1 + varintSize(stat) + stat) + sizeInt32(kind) + size64(ttlLo, ttlHi);
     const b = this.room(1 + varintSize(node) + node);
     let p = this.at;
     p = tagLen(b, p, 1, node);
@@ -97,7 +102,10 @@ export class SnapshotRecords implements Iterable<Uint8Array> {
       p = tagLen(b, p, 1, pathBytes);
       p += b.write(n.path, p, pathBytes, 'utf8');
     }
-    p = fieldBytes(b, p, 2, n.data);
+    if (dataBytes > 0) {
+      p = tagLen(b, p, 2, dataBytes);
+      p += text === undefined ? (b.set(data!, p), dataBytes) : b.write(text, p, dataBytes, 'latin1');
+    }
     p += acl.copy(b, p);
     p = tagLen(b, p, 4, stat);
     p = field64(b, p, 1, cLo, cHi);

@@ -90,4 +90,16 @@ describe('SnapshotRecords', () => {
     }
     expect([ni, si]).toEqual([nodes.length, sessions.length]);
   });
+
+  it('data given as latin1 text encodes to the same bytes as the data itself', () => {
+    const rnd = new Random(5);
+    for (let i = 0; i < 200; i++) {
+      const n = randomNode(rnd, i);
+      const asBytes = new SnapshotRecords();
+      asBytes.addNode(n);
+      const asText = new SnapshotRecords();
+      asText.addNode({ ...n, data: new Uint8Array(0), dataText: Buffer.from(n.data).toString('latin1') });
+      expect(Buffer.from([...asText][0]!).equals(Buffer.from([...asBytes][0]!))).toBe(true);
+    }
+  });
 });
