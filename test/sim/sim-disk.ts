@@ -23,6 +23,8 @@ export class SimDisk {
   acceptedEpoch = 0;
   currentEpoch = 0;
   snapshot: Snapshot | undefined;
+  /** the newest snapshot's size (its records), which bounds how far back a DIFF reaches */
+  snapshotBytes = 0;
   log: Entry[] = [];
   /** what an empty log continues from */
   private logBase = 0n;
@@ -54,7 +56,7 @@ export class SimDisk {
         if (this.log.length === 0) this.logBase = op.zxid;
         return;
       case 'snapshot':
-        this.snapshot = op.snapshot;
+        this.setSnapshot(op.snapshot);
         // server/storage keeps older records, which recovery skips; dropping them is equivalent.
         this.log = [];
         this.logBase = op.snapshot.zxid;
@@ -75,7 +77,12 @@ export class SimDisk {
   /** A snapshot the server took of its own (committed) state. */
   saveSnapshot(s: Snapshot): void {
     if (this.snapshot && this.snapshot.zxid >= s.zxid) return;
+    this.setSnapshot(s);
+  }
+
+  private setSnapshot(s: Snapshot): void {
     this.snapshot = s;
+    this.snapshotBytes = s.records.reduce((n, r) => n + r.length, 0);
   }
 
   /** What recovery reads back: the snapshot and the log records after it. */

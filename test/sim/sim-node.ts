@@ -64,8 +64,8 @@ export interface SimTiming {
   snapshotEvery: number;
   /** bucket width of the leader's session tracker (the runtime checks every 50 ms) */
   expiryResolutionMs: number;
-  /** bytes of txns beyond logRetainMax a DIFF may carry (the runtime: snapshot size x snapshotSizeFactor) */
-  diffBytesMax(): number;
+  /** a DIFF may carry txns beyond logRetainMax up to this times the newest snapshot's size (zoo.cfg snapshotSizeFactor) */
+  snapshotSizeFactor: number;
 }
 
 interface Batch {
@@ -123,6 +123,7 @@ export class SimNode {
         id: this.id,
         members: this.members,
         ...this.timing,
+        diffBytesMax: () => Math.max(0, Math.floor(this.disk.snapshotBytes * this.timing.snapshotSizeFactor)),
         snapshot: () => ({ zxid: this.tree.lastZxid, records: [...this.tree.snapshotRecords()] }),
         random: () => rng.next(),
       },

@@ -184,7 +184,7 @@ export class Simulation {
     const members: Member[] = [];
     for (let i = 1; i <= schedule.voters; i++) members.push({ id: i, voter: true });
     for (let i = 0; i < schedule.observers; i++) members.push({ id: schedule.voters + 1 + i, voter: false });
-    const diffBytes = this.rng.pick([0, 300, 3000]);
+    const snapshotSizeFactor = this.rng.pick([0, 0.33, 5]);
     const timing: SimTiming = {
       initLimitTicks: 10,
       syncLimitTicks: 5,
@@ -194,7 +194,7 @@ export class Simulation {
       logRetainMax: this.rng.pick([3, 20, 200]),
       snapshotEvery: this.rng.pick([5, 25, 1000]),
       expiryResolutionMs: TICK_MS,
-      diffBytesMax: () => diffBytes,
+      snapshotSizeFactor,
     };
     const sim = this;
     const world: NodeWorld = {
