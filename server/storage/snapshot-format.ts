@@ -96,8 +96,12 @@ export interface SnapshotScan {
   error?: { offset: number; reason: string };
 }
 
-/** Reads a snapshot as far as it is valid (inspection tools print what precedes damage). */
-export function scanSnapshot(buf: Uint8Array): SnapshotScan {
+/**
+ * Reads a snapshot as far as it is valid (inspection tools print what precedes damage).
+ * With `keepRecords` false every record is still checked, but none is kept (recovery walks
+ * them again through SnapshotFileRecords instead of holding a view per record).
+ */
+export function scanSnapshot(buf: Uint8Array, keepRecords = true): SnapshotScan {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const records: SnapshotScan['records'] = [];
   const fail = (offset: number, reason: string, head?: { zxid: bigint; count: number }): SnapshotScan => ({ ...head, records, error: { offset, reason } });
@@ -114,7 +118,7 @@ export function scanSnapshot(buf: Uint8Array): SnapshotScan {
     if (off + 8 + len > b.length) return fail(off, `record ${i} runs past the end`, head);
     const payload = b.subarray(off + 8, off + 8 + len);
     if (crc32(payload) !== crc) return fail(off, `record ${i} CRC mismatch`, head);
-    records.push({ offset: off, payload });
+    if (keepRecords) records.push({ offset: off, payload });
     off += 8 + len;
   }
   if (off + 8 > b.length || b.readUInt32BE(off) !== SNAP_END || b.readUInt32BE(off + 4) !== head.count) {
@@ -123,8 +127,26 @@ export function scanSnapshot(buf: Uint8Array): SnapshotScan {
   return { ...head, records };
 }
 
-export function decodeSnapshot(buf: Uint8Array): { zxid: bigint; records: Uint8Array[] } {
-  const scan = scanSnapshot(buf);
+/** A snapshot's records, read from its bytes on each walk. */
+class SnapshotFileRecords implements Iterable<Uint8Array> {
+  constructor(
+    private readonly buf: Buffer,
+    readonly length: number,
+  ) {}
+
+  *[Symbol.iterator](): Iterator<Uint8Array> {
+    let off = HEADER;
+    for (let i = 0; i < this.length; i++) {
+      const len = this.buf.readUInt32BE(off);
+      yield this.buf.subarray(off + 8, off + 8 + len);
+      off += 8 + len;
+    }
+  }
+}
+
+/** Checks a whole snapshot (every CRC, the footer) and gives its records, or throws SnapshotFormatError. */
+export function decodeSnapshot(buf: Uint8Array): { zxid: bigint; records: SnapshotRecordList } {
+  const scan = scanSnapshot(buf, false);
   if (scan.error) throw new SnapshotFormatError(scan.error.offset, scan.error.reason);
-  return { zxid: scan.zxid!, records: scan.records.map((r) => r.payload) };
+  return { zxid: scan.zxid!, records: new SnapshotFileRecords(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), scan.count!) };
 }

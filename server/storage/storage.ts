@@ -65,7 +65,7 @@ export interface LogRecord {
 }
 
 export interface Recovered {
-  snapshot: { zxid: bigint; records: Uint8Array[] } | null;
+  snapshot: { zxid: bigint; records: SnapshotRecordList } | null;
   /** log records after the snapshot, in zxid order */
   records: LogRecord[];
 }
@@ -513,7 +513,7 @@ async function listSegments(logDir: string): Promise<Segment[]> {
     .sort((a, b) => (a.firstZxid < b.firstZxid ? -1 : a.firstZxid > b.firstZxid ? 1 : 0));
 }
 
-async function loadNewestSnapshot(snapDir: string, log: Logger): Promise<{ zxid: bigint; records: Uint8Array[] } | null> {
+async function loadNewestSnapshot(snapDir: string, log: Logger): Promise<{ zxid: bigint; records: SnapshotRecordList } | null> {
   const names = (await readdir(snapDir)).filter((n) => parseSnapshotName(n) !== undefined);
   names.sort().reverse();
   for (const name of names) {

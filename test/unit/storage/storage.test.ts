@@ -239,7 +239,7 @@ describe('snapshots', () => {
     await closeStorage(storage);
     const { recovered } = await openStorage(dir);
     expect(recovered.snapshot?.zxid).toBe(z(4));
-    expect(Buffer.from(recovered.snapshot!.records[0]!).toString()).toBe('tree at 4');
+    expect(Buffer.from([...recovered.snapshot!.records][0]!).toString()).toBe('tree at 4');
     expect(counters(recovered.records)).toEqual([5, 6]);
   });
 
