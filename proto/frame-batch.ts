@@ -1,6 +1,6 @@
 /**
  * Frame batching on the Session stream, shared by the server's edge and the SDK: frames
- * queued in one turn of the event loop leave as one gRPC message (ClientFrame.batch or
+ * queued together (see FlushAt) leave as one gRPC message (ClientFrame.batch or
  * ServerFrame.batch in proto/warden/v1/client.proto), so many small requests or answers
  * cost one HTTP/2 DATA frame and one socket write instead of one each.
  *
@@ -68,18 +68,27 @@ export function encodeFrameBatch(frames: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * Queues encoded frames and writes them at the end of the current turn of the event loop
- * (setImmediate: after every I/O callback of this turn, so replies produced by several
- * callbacks share a message), as few messages as `batchBytesMax` allows.
- * With `batchBytesMax` 0 the peer takes no batches: every frame is written at once.
+ * When queued frames leave: 'callback' at the end of the current callback (a microtask:
+ * the server, whose answers to one message or one commit are all produced in one
+ * callback, loses no batching and adds no delay), 'turn' at the end of the current turn of
+ * the event loop (setImmediate: the SDK, where the code awaiting each answer of a batch
+ * sends its next request a few promise steps later).
+ */
+export type FlushAt = 'callback' | 'turn';
+
+/**
+ * Queues encoded frames and writes them as few messages as `batchBytesMax` allows, at
+ * `flushAt`. With `batchBytesMax` 0 the peer takes no batches: every frame leaves at once.
  */
 export class FrameBatcher {
   private frames: Uint8Array[] = [];
   private pending: NodeJS.Immediate | undefined;
+  private microtask = false;
 
   constructor(
     private readonly write: (message: Uint8Array) => void,
     private batchBytesMax: number,
+    private readonly flushAt: FlushAt,
   ) {}
 
   /** Frames queued and not yet written. */
@@ -99,7 +108,15 @@ export class FrameBatcher {
       return;
     }
     this.frames.push(frame);
-    this.pending ??= setImmediate(() => this.flush());
+    if (this.flushAt === 'turn') {
+      this.pending ??= setImmediate(() => this.flush());
+    } else if (!this.microtask) {
+      this.microtask = true;
+      queueMicrotask(() => {
+        this.microtask = false;
+        this.flush();
+      });
+    }
   }
 
   /** Writes everything queued now (before the stream ends, for instance). */

@@ -78,7 +78,7 @@ export class Connection {
     private readonly channel: grpc.Client,
     private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>,
   ) {
-    this.out = new FrameBatcher((bytes) => this.call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);
+    this.out = new FrameBatcher((bytes) => this.call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0, 'turn');
   }
 
   /**

@@ -204,10 +204,18 @@ export class ZabDriver {
     }
   }
 
-  private transmit(slots: Array<Slot<Msg>>): void {
+  /**
+   * Messages to ourselves are stepped later, never inside the drain that made them. Those
+   * released by a persist (our own ACK of what we just fsynced) are stepped as soon as this
+   * callback ends: they end a chain (commit, apply, answer) rather than start one, and
+   * waiting for the next turn of the event loop held every commit, and so every write's
+   * answer, behind whatever I/O that turn brought in.
+   */
+  private transmit(slots: Array<Slot<Msg>>, afterPersist = false): void {
     for (const s of slots) {
-      if (s.to === this.deps.id) setImmediate(() => this.step(this.deps.id, s.msg));
-      else this.deps.send(s.to, s.msg);
+      if (s.to !== this.deps.id) this.deps.send(s.to, s.msg);
+      else if (afterPersist) queueMicrotask(() => this.step(this.deps.id, s.msg));
+      else setImmediate(() => this.step(this.deps.id, s.msg));
     }
   }
 
@@ -234,7 +242,7 @@ export class ZabDriver {
           continue;
         }
         if (this.stopped) return;
-        this.transmit(this.outbox.release(batches.flatMap((b) => b.slots)));
+        this.transmit(this.outbox.release(batches.flatMap((b) => b.slots)), true);
       }
     } catch (e) {
       this.failed = e as Error;

@@ -92,7 +92,7 @@ export function createSessionHandler(deps: ClientServiceDeps): grpc.handleBidiSt
     const peerCert = call.getAuthContext()?.sslPeerCertificate;
     deps.stats?.opened(id, call.getPeer(), call.getAuthContext()?.transportSecurityType === 'ssl');
     // Answers leave batched once the client said it reads batches (its connect frame).
-    const out = new FrameBatcher((bytes) => call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);
+    const out = new FrameBatcher((bytes) => call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0, 'callback');
 
     const conn: Connection = {
       id,

@@ -52,7 +52,7 @@ describe('frame batches', () => {
 
   it('queues the frames of one turn into one message, in order', async () => {
     const written: Uint8Array[] = [];
-    const out = new FrameBatcher((m) => written.push(m), 1 << 20);
+    const out = new FrameBatcher((m) => written.push(m), 1 << 20, 'turn');
     for (let i = 1; i <= 50; i++) out.push(encodePing(BigInt(i)));
     expect(written).toHaveLength(0);
     expect(out.queued).toBe(50);
@@ -65,10 +65,21 @@ describe('frame batches', () => {
     expect(written[1]).toEqual(encodePing(51n));
   });
 
+  it("with 'callback', what one callback queued leaves when its microtasks run", async () => {
+    const written: Uint8Array[] = [];
+    const out = new FrameBatcher((m) => written.push(m), 1 << 20, 'callback');
+    out.push(encodePing(1n));
+    out.push(encodePing(2n));
+    expect(written).toHaveLength(0);
+    await Promise.resolve();
+    expect(written).toHaveLength(1);
+    expect(decodeClientFrames(written[0]!)).toEqual([{ kind: 'ping', nonce: 1n }, { kind: 'ping', nonce: 2n }]);
+  });
+
   it('never writes a batch over its byte limit; a frame over it alone leaves by itself', () => {
     const written: Uint8Array[] = [];
     const limit = 1000;
-    const out = new FrameBatcher((m) => written.push(m), limit);
+    const out = new FrameBatcher((m) => written.push(m), limit, 'turn');
     const data = Buffer.alloc(300, 1);
     const small = Array.from({ length: 10 }, (_, i) => encodeRequest(i + 1, { op: 'setData', path: '/n', data, version: -1 }));
     const big = encodeRequest(99, { op: 'setData', path: '/n', data: Buffer.alloc(2000, 2), version: -1 });
@@ -84,7 +95,7 @@ describe('frame batches', () => {
 
   it('without a limit (the peer takes no batches) writes every frame at once, unwrapped', () => {
     const written: Uint8Array[] = [];
-    const out = new FrameBatcher((m) => written.push(m), 0);
+    const out = new FrameBatcher((m) => written.push(m), 0, 'turn');
     out.push(encodePing(1n));
     out.push(encodePing(2n));
     expect(written).toEqual([encodePing(1n), encodePing(2n)]);
@@ -92,7 +103,7 @@ describe('frame batches', () => {
 
   it('drop() forgets what is queued; nothing leaves afterwards', async () => {
     const written: Uint8Array[] = [];
-    const out = new FrameBatcher((m) => written.push(m), 1 << 20);
+    const out = new FrameBatcher((m) => written.push(m), 1 << 20, 'turn');
     out.push(encodePing(1n));
     out.drop();
     await nextTurn();
