@@ -144,8 +144,8 @@ interface SimClient {
   gone: boolean;
   /** cut off until then */
   pausedUntil: number;
-  /** when a ping last reached a serving server */
-  lastPingAt: number;
+  /** when its latest pings reached a serving server (the last few, oldest first; creation counts as one) */
+  pingsAt: number[];
 }
 
 /** How late a leader may hear of a ping: a touch frame waits up to a tick, crosses the network, lands in a bucket. */
@@ -335,7 +335,7 @@ export class Simulation {
       const timeoutMs = this.rng.pick(SESSION_TIMEOUTS_MS);
       // Its connection may be to any server (writes reach the leader either way).
       const at = this.rng.pick(this.nodes.filter((n) => n.up));
-      this.startClient({ id: sessionId, timeoutMs, node: at.id, gone: false, pausedUntil: 0, lastPingAt: this.now });
+      this.startClient({ id: sessionId, timeoutMs, node: at.id, gone: false, pausedUntil: 0, pingsAt: [this.now] });
       op = { op: 'createSession', timeoutMs, password: new Uint8Array([1, 2, 3]) };
     } else if (r < 0.35) {
       sessionId = this.rng.pick(live);
@@ -374,7 +374,8 @@ export class Simulation {
         if (serves(node)) {
           this.queue.push(this.now + this.rng.int(1, 6), () => {
             if (!serves(node)) return;
-            c.lastPingAt = this.now;
+            c.pingsAt.push(this.now);
+            if (c.pingsAt.length > 8) c.pingsAt.shift();
             node.pinged(c.id);
           });
         }
@@ -386,13 +387,18 @@ export class Simulation {
 
   /**
    * A leader expires a session. Once the ensemble is healed and settled, that must not
-   * happen to a session whose client pinged a serving server less than its timeout ago
-   * (less a slack for the learner's touch to reach the leader and the tracker's buckets).
+   * happen to a session whose client pinged a serving server less than its timeout ago,
+   * counting only pings the leader must have heard of by now (a learner's touch waits up to
+   * a tick and crosses the network) and allowing for the tracker's buckets. A ping that is
+   * still on its way does not count: a client whose pings left a gap longer than its
+   * timeout (paused, moving between servers) may rightly expire just before it lands.
    */
   private sessionExpired(by: SimNode, id: SessionId): void {
     const c = this.clients.get(id);
     if (!this.settled || !c || c.gone) return;
-    const sinceMs = this.now - c.lastPingAt;
+    const heard = c.pingsAt.filter((at) => at <= this.now - EXPIRY_SLACK_MS).at(-1);
+    if (heard === undefined) return;
+    const sinceMs = this.now - heard;
     if (sinceMs < c.timeoutMs - EXPIRY_SLACK_MS) {
       this.checkers.fail(`server ${by.id} expired session 0x${id.toString(16)} (timeout ${c.timeoutMs} ms) at ${this.now} ms, ${sinceMs} ms after its client pinged server ${c.node}, in a healed ensemble`);
     }
