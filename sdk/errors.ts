@@ -270,7 +270,7 @@ export class SessionMovedError extends WardenError {
   }
 }
 
-/** NOTREADONLY: ZooKeeper's refusal of a write (or an operation that changes state) by a read-only server; the Warden server does not send it today. */
+/** NOTREADONLY: a write (or `sync`) refused by a server in read-only mode (no quorum), or by one whose txn log's disk is full; the message says which. */
 export class NotReadOnlyError extends WardenError {
   /** Always 'NotReadOnlyError'. */
   override name = 'NotReadOnlyError';
