@@ -356,6 +356,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   const onInstall = (snap: Snapshot): void => {
     tree.replaceWith(DataTree.fromSnapshot(snap.zxid, snap.records));
     prepper.reset();
+    // The driver writes it as this server's newest snapshot: it sets the DIFF limit now.
+    lastSnapshotBytes = recordBytes(snap.records);
     log.info('installed a snapshot from the leader', { zxid: formatZxid(snap.zxid), records: snap.records.length });
   };
 
