@@ -11,6 +11,7 @@ import { toLong } from '../../../proto/long.js';
 import { decodePeerFrame, encodePeerFrame, PeerFrameError, type PeerBody } from '../../../server/cluster/peer-codec.js';
 import type { WriteOp } from '../../../server/request/ops.js';
 import type { Msg } from '../../../server/zab/types.js';
+import { Random } from '../../support/random.js';
 
 const pb = warden.v1;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -145,5 +146,38 @@ describe('malformed peer frames', () => {
     fails(frame({ zab: { type: 'gossip' } }), /unknown zab message type "gossip"/);
     fails(frame({ zab: { type: 'proposal', seq: 1 } }), /entry missing/);
     fails(frame({ zab: { type: 'sync', mode: 'snap' } }), /SNAP without a snapshot/);
+  });
+
+  it('damaged frames (bytes flipped, cut short, spliced) decode or fail as PeerFrameError, never otherwise', () => {
+    const r = new Random(20261125);
+    const valid = [
+      ...WRITES.map((op) => encodePeerFrame({ kind: 'request', req: { kind: 'write', sessionId: BIG_SESSION, cxid: 7, op, auth: [{ scheme: 'ip', id: '::1' }], clientIp: '::1' } })),
+      encodePeerFrame({ kind: 'answer', answer: { kind: 'failed', sessionId: 5n, cxid: 11, err: -2, message: 'multi refused', multiCodes: [0, -101] } }),
+      encodePeerFrame({ kind: 'touch', sessions: [1n, BIG_SESSION] }),
+      encodePeerFrame({ kind: 'zab', msg: { type: 'proposal', conn: 1, seq: 7, entry: { zxid: BIG_ZXID, data: enc('txn') } } }),
+    ];
+    let refused = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const bytes = Uint8Array.from(r.pick(valid));
+      switch (r.int(0, 2)) {
+        case 0:
+          for (let k = r.int(1, 4); k > 0; k--) bytes[r.int(0, bytes.length - 1)] = r.int(0, 255);
+          break;
+        case 1:
+          bytes.fill(r.int(0, 255), r.int(0, bytes.length - 1));
+          break;
+        default: {
+          const piece = r.pick(valid).subarray(0, r.int(1, bytes.length));
+          bytes.set(piece, r.int(0, bytes.length - piece.length));
+        }
+      }
+      try {
+        decodePeerFrame(bytes.subarray(0, r.chance(0.3) ? r.int(0, bytes.length) : bytes.length));
+      } catch (e) {
+        if (!(e instanceof PeerFrameError)) throw new Error(`iteration ${i}: ${String(e)}`, { cause: e });
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
   });
 });
