@@ -415,7 +415,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     dataDir: config.dataDir,
     log,
     snapshot: () => ({ zxid: tree.lastZxid, records: Array.from(tree.snapshotRecords()) }),
-    diffBytesMax: () => Math.max(0, Math.floor(lastSnapshotBytes * config.snapshotSizeFactor)),
+    // A standalone server has no learner to send a DIFF to: keeping txns for one is only memory.
+    diffBytesMax: () => (ensemble ? Math.max(0, Math.floor(lastSnapshotBytes * config.snapshotSizeFactor)) : 0),
     // Votes go over the election port, everything else over the quorum port (as ZooKeeper's
     // QuorumCnxManager and Learner connections): a firewall or proxy set up for the two
     // ports of server.N sees the traffic it expects.
