@@ -28,7 +28,7 @@ export function parseSnapshotName(name: string): bigint | undefined {
   return m ? BigInt(`0x${m[1]}`) : undefined;
 }
 
-/** Records to write: any iterable that knows its count up front (the header holds it). */
+/** Records to write: an iterable that also knows its count up front (the header holds it). */
 export type SnapshotRecordList = Iterable<Uint8Array> & { readonly length: number };
 
 const PIECE_BYTES = 1024 * 1024;

@@ -23,19 +23,24 @@ afterAll(removeTempDirs);
 
 const NOAUTH = -102;
 
+/** A standalone server with a TLS client port that requires client certificates from the test CA. */
+async function startMutualTlsServer(): Promise<{ pki: ReturnType<typeof makeTestPki>; securePort: number; server: ServerProcess }> {
+  const dir = tempDir('warden-tls-');
+  const pki = makeTestPki(dir);
+  const [port, securePort] = await freePorts(2);
+  const cfg = writeStandaloneCfg(dir, port!, {
+    secureClientPort: securePort!,
+    'ssl.certFile': pki.serverCert,
+    'ssl.keyFile': pki.serverKey,
+    'ssl.caFile': pki.caCert,
+    'ssl.clientAuth': 'need',
+  });
+  return { pki, securePort: securePort!, server: await ServerProcess.start({ config: cfg.file }) };
+}
+
 describe('TLS client port', () => {
   it('serves clients with certificates and maps them to x509 identities', async () => {
-    const dir = tempDir('warden-tls-');
-    const pki = makeTestPki(dir);
-    const [port, securePort] = await freePorts(2);
-    const cfg = writeStandaloneCfg(dir, port!, {
-      secureClientPort: securePort!,
-      'ssl.certFile': pki.serverCert,
-      'ssl.keyFile': pki.serverKey,
-      'ssl.caFile': pki.caCert,
-      'ssl.clientAuth': 'need',
-    });
-    const server = await ServerProcess.start({ config: cfg.file });
+    const { pki, securePort, server } = await startMutualTlsServer();
     expect(server.output()).toMatch(/secureClient=127\.0\.0\.1:\d+/);
 
     const ca = readFileSync(pki.caCert);
@@ -55,17 +60,7 @@ describe('TLS client port', () => {
   });
 
   it('the SDK and the shell connect with TLS and a client certificate', async () => {
-    const dir = tempDir('warden-tls-');
-    const pki = makeTestPki(dir);
-    const [port, securePort] = await freePorts(2);
-    const cfg = writeStandaloneCfg(dir, port!, {
-      secureClientPort: securePort!,
-      'ssl.certFile': pki.serverCert,
-      'ssl.keyFile': pki.serverKey,
-      'ssl.caFile': pki.caCert,
-      'ssl.clientAuth': 'need',
-    });
-    await ServerProcess.start({ config: cfg.file });
+    const { pki, securePort } = await startMutualTlsServer();
     const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) };
     const c = await connect({ servers: `localhost:${securePort}`, tls, connectTimeoutMs: 10_000 });
     try {

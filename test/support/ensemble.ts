@@ -42,19 +42,23 @@ export interface Ensemble {
   address(id: number): string;
 }
 
-export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensemble> {
-  const voters = opts.voters ?? 3;
-  const observers = opts.observers ?? 0;
-  const n = voters + observers;
+/** `n` members on 127.0.0.1, ids 1..n, each with free client, quorum and election ports. */
+export async function loopbackMembers(n: number): Promise<EnsembleMember[]> {
   const ports = await freePorts(3 * n);
-  const members: EnsembleMember[] = Array.from({ length: n }, (_, i) => ({
+  return Array.from({ length: n }, (_, i) => ({
     id: i + 1,
     host: '127.0.0.1',
     clientPort: ports[3 * i]!,
     quorumPort: ports[3 * i + 1]!,
     electionPort: ports[3 * i + 2]!,
-    observer: i >= voters,
   }));
+}
+
+export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensemble> {
+  const voters = opts.voters ?? 3;
+  const observers = opts.observers ?? 0;
+  const n = voters + observers;
+  const members = (await loopbackMembers(n)).map((m, i) => ({ ...m, observer: i >= voters }));
   const perMember: Record<number, CfgValues> = { ...opts.perMember };
   for (const m of members) if (m.observer) perMember[m.id] = { peerType: 'observer', ...perMember[m.id] };
   const dir = tempDir('warden-ensemble-');

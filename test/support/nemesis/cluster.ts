@@ -6,9 +6,10 @@
  */
 import { join } from 'node:path';
 import { fetchStatus } from '../../../server/cli/status-client.js';
-import { freePort, freePorts } from '../ports.js';
+import { loopbackMembers } from '../ensemble.js';
+import { freePort } from '../ports.js';
 import { ServerProcess } from '../server-process.js';
-import { writeEnsembleCfgs, writeStandaloneCfg, type CfgValues, type EnsembleMember } from '../zoo-cfg.js';
+import { writeEnsembleCfgs, writeStandaloneCfg, type CfgValues } from '../zoo-cfg.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export type Topology = 'standalone' | 3 | 5;
@@ -62,14 +63,7 @@ export async function startCluster(topology: Topology, dir: string, memberEnv: M
     };
   }
   const n = topology;
-  const ports = await freePorts(3 * n);
-  const members: EnsembleMember[] = Array.from({ length: n }, (_, i) => ({
-    id: i + 1,
-    host: '127.0.0.1',
-    clientPort: ports[3 * i]!,
-    quorumPort: ports[3 * i + 1]!,
-    electionPort: ports[3 * i + 2]!,
-  }));
+  const members = await loopbackMembers(n);
   const peerLinks: PeerLink[] = [];
   const perMember: Record<number, CfgValues> = {};
   for (const from of members) {
