@@ -214,15 +214,7 @@ export class RequestPipeline {
    * (and a restarted server) knows them; resumed sessions are checked against the tree.
    */
   connect(conn: Connection, req: ConnectRequest, newPassword: Uint8Array, newSessionId: () => SessionId, nowMs: number): void {
-    if (req.lastZxidSeen > this.tree.lastZxid) {
-      conn.send({
-        kind: 'closed',
-        err: Code.SERVERBEHIND,
-        message: `server is at zxid 0x${this.tree.lastZxid.toString(16)}, behind the client's 0x${req.lastZxidSeen.toString(16)}; try another server`,
-      });
-      conn.end();
-      return;
-    }
+    if (this.refusedAsBehind(conn, req)) return;
     if (req.sessionId === 0n) {
       const timeoutMs = this.negotiateTimeout(req.timeoutMs);
       const sessionId = newSessionId();
@@ -249,15 +241,32 @@ export class RequestPipeline {
       conn.end();
       return;
     }
-    const previous = this.bySession.get(req.sessionId);
-    if (previous) {
-      // The session moved: the old stream gets nothing more (its requests are lost to it,
-      // which its client sees as a connection loss).
-      this.disconnect(previous.conn.id);
-      previous.conn.end();
-    }
+    this.takeOver(req.sessionId);
     this.attach(conn, req.sessionId);
     conn.send({ kind: 'connected', sessionId: req.sessionId, password: session.password, timeoutMs: session.timeoutMs, zxid: this.tree.lastZxid });
+  }
+
+  /** Single system image: a server behind what the client has seen refuses it (it tries another). */
+  private refusedAsBehind(conn: Connection, req: ConnectRequest): boolean {
+    if (req.lastZxidSeen <= this.tree.lastZxid) return false;
+    conn.send({
+      kind: 'closed',
+      err: Code.SERVERBEHIND,
+      message: `server is at zxid 0x${this.tree.lastZxid.toString(16)}, behind the client's 0x${req.lastZxidSeen.toString(16)}; try another server`,
+    });
+    conn.end();
+    return true;
+  }
+
+  /**
+   * The session moved to a new stream: the old one gets nothing more (its requests are lost
+   * to it, which its client sees as a connection loss).
+   */
+  private takeOver(sessionId: SessionId): void {
+    const previous = this.bySession.get(sessionId);
+    if (!previous) return;
+    this.disconnect(previous.conn.id);
+    previous.conn.end();
   }
 
   private readonly closingSessions = new Set<SessionId>();
@@ -273,11 +282,7 @@ export class RequestPipeline {
    */
   connectReadOnly(conn: Connection, req: ConnectRequest, newPassword: Uint8Array, newSessionId: () => SessionId): void {
     assert(this.role === 'readOnly', 'read-only connections only in read-only mode');
-    if (req.lastZxidSeen > this.tree.lastZxid) {
-      conn.send({ kind: 'closed', err: Code.SERVERBEHIND, message: `read-only server is at zxid 0x${this.tree.lastZxid.toString(16)}, behind the client's 0x${req.lastZxidSeen.toString(16)}; try another server` });
-      conn.end();
-      return;
-    }
+    if (this.refusedAsBehind(conn, req)) return;
     let sessionId = req.sessionId;
     let password: Uint8Array;
     let timeoutMs = this.negotiateTimeout(req.timeoutMs);
@@ -300,11 +305,7 @@ export class RequestPipeline {
         conn.end();
         return;
       }
-      const previous = this.bySession.get(sessionId);
-      if (previous) {
-        this.disconnect(previous.conn.id);
-        previous.conn.end();
-      }
+      this.takeOver(sessionId);
       if (local) this.localSessions.set(sessionId, local);
     }
     this.attach(conn, sessionId);
