@@ -25,7 +25,7 @@ Exit code 0 once stopped; 1 if no server was running or it did not stop in time.
 export const STATUS_HELP = `Usage: warden status [--config <zoo.cfg>] [--server <host:port>]
 
 Asks a server what it is and prints it (like zkServer.sh status):
-  Mode: standalone|leader|follower|observer|looking, its zxid and client port.
+  Mode: standalone|leader|follower|observer|looking|read-only, its zxid and client port.
   -c, --config <file>     find the server through this zoo.cfg (client port, dataDir)
   -s, --server <host:port> ask this server instead
       --timeout <seconds> how long to wait for an answer (default 5)
