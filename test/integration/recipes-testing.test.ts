@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../sdk/index.js';
 import { expireSession, startTestEnsemble, type TestEnsemble } from '../../recipes/testing.js';
+import { waitFor } from '../support/index.js';
 
 let ensemble: TestEnsemble | undefined;
 const clients: Client[] = [];
@@ -50,6 +51,9 @@ describe('startTestEnsemble (size 3)', () => {
     const victim = ensemble.servers.find((s) => s.address === a.server)!;
     await victim.kill();
     expect(victim.running).toBe(false);
+    // A write sent before the client noticed the dead connection would have an unknown
+    // outcome (writes are never retried blindly): write once it is on another member.
+    await waitFor(() => a.state === 'connected' && a.server !== undefined && a.server !== victim.address, { what: 'the client on another member' });
     await a.setData('/replicated', 'v2', { timeoutMs: 20_000 });
     await victim.start();
     const direct = await connect({ servers: victim.address, sessionTimeoutMs: 4000 });
