@@ -219,30 +219,39 @@ export class ZabDriver {
     }
   }
 
+  /**
+   * One group commit at a time, in order. When a group is durable, the next one (everything
+   * proposed meanwhile) is handed to the disk *before* the finished group's ACKs are stepped:
+   * its write and fsync then run in the thread pool while this thread commits, applies and
+   * answers the finished group, instead of waiting behind that work.
+   */
   private async writeLoop(): Promise<void> {
     if (this.writing) return;
     this.writing = true;
+    // Let the rest of the current run of callbacks (the other frames of one socket read, the
+    // other requests of one client message) queue their persists too: they join this group
+    // instead of waiting behind a group of one.
+    await Promise.resolve();
     try {
-      while (this.queued.length > 0 && !this.failed) {
-        // Everything queued so far, up to the next exclusive job, is one group commit.
-        let n = 0;
-        while (n < this.queued.length && !this.queued[n]!.job) n++;
-        if (n === 0) {
-          const job = this.queued.shift()!.job!;
-          await job();
+      let group = this.nextGroup();
+      while (group && !this.failed) {
+        if (group.job) {
+          await group.job();
+          group = this.nextGroup();
           continue;
         }
-        const batches = this.queued.splice(0, n);
-        const ops = batches.flatMap((b) => b.ops);
         try {
-          await this.persist(ops);
+          await group.durable;
         } catch (e) {
           if (!isNoSpace(e)) throw e;
-          this.halt(e as Error, ops);
+          this.halt(e as Error, group.ops);
+          group = this.nextGroup();
           continue;
         }
         if (this.stopped) return;
-        this.transmit(this.outbox.release(batches.flatMap((b) => b.slots)), true);
+        const done = group.batches;
+        group = this.nextGroup();
+        this.transmit(this.outbox.release(done.flatMap((b) => b.slots)), true);
       }
     } catch (e) {
       this.failed = e as Error;
@@ -250,6 +259,22 @@ export class ZabDriver {
     } finally {
       this.writing = false;
     }
+  }
+
+  /**
+   * Takes the next unit of persist work off the queue: the exclusive job at its head, or
+   * everything queued up to the next job as one group commit, whose persist starts now.
+   */
+  private nextGroup(): { job: () => Promise<void> } | { job?: undefined; batches: Batch[]; ops: PersistOp[]; durable: Promise<void> } | undefined {
+    if (this.queued.length === 0 || this.failed) return undefined;
+    let n = 0;
+    while (n < this.queued.length && !this.queued[n]!.job) n++;
+    if (n === 0) return { job: this.queued.shift()!.job! };
+    const batches = this.queued.splice(0, n);
+    const ops = batches.flatMap((b) => b.ops);
+    const durable = this.persist(ops);
+    durable.catch(() => {}); // observed by writeLoop
+    return { batches, ops, durable };
   }
 
   /**
