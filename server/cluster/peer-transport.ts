@@ -46,6 +46,20 @@ export interface PeerTransportOptions {
 
 const RECONNECT_MS = 50;
 
+/**
+ * Writes `frame`, coalescing it with every other frame written to `socket` until the
+ * current run of callbacks ends: one system call then carries them all. A leader sends a
+ * PROPOSAL and a COMMIT per write to each follower; written one by one, those calls were a
+ * quarter of a busy leader's time.
+ */
+function writeCoalesced(socket: Socket, frame: Buffer): void {
+  if (socket.writableCorked === 0) {
+    socket.cork();
+    process.nextTick(() => socket.uncork());
+  }
+  socket.write(frame);
+}
+
 interface Outgoing {
   socket: Socket | undefined;
   connected: boolean;
@@ -105,7 +119,7 @@ export class PeerTransport {
     let o = this.out.get(to);
     if (!o) this.out.set(to, (o = { socket: undefined, connected: false, queue: [], lastAttempt: -Infinity, retrying: false }));
     if (o.connected && o.socket) {
-      o.socket.write(frame);
+      writeCoalesced(o.socket, frame);
       return;
     }
     if (o.queue.length >= this.opts.queueFramesMax) o.queue.shift();
