@@ -7,7 +7,7 @@
  * closed, as for any peer that sends garbage.
  */
 import { warden } from '../../proto/gen/warden.js';
-import { longToNumber, toLong } from '../../proto/long.js';
+import { longToNumber, toLong, numberToLong } from '../../proto/long.js';
 import type { MultiOp, WriteOp } from '../request/ops.js';
 import { CREATE_MODES } from '../rpc/codec.js';
 import { aclIn, aclOut } from '../tree/txn-codec.js';
@@ -22,7 +22,7 @@ const MODE_TO_PB = Object.fromEntries(Object.entries(CREATE_MODES).map(([n, mode
 type OpFields = Pick<warden.v1.ForwardedWrite.$Properties, 'create' | 'delete' | 'setData' | 'setAcl' | 'check' | 'multi' | 'createSession' | 'closeSession' | 'reap'>;
 
 function createOut(op: Extract<WriteOp, { op: 'create' }>): warden.v1.CreateRequest.$Properties {
-  return { path: op.path, data: op.data, acl: aclOut(op.acl), mode: MODE_TO_PB[op.mode], ttlMs: toLong(BigInt(op.ttlMs), false) };
+  return { path: op.path, data: op.data, acl: aclOut(op.acl), mode: MODE_TO_PB[op.mode], ttlMs: numberToLong(op.ttlMs) };
 }
 
 function multiOpOut(op: MultiOp): warden.v1.MultiOp.$Properties {

@@ -5,7 +5,7 @@
  * connection: a peer that sends garbage is treated like a peer that went away.
  */
 import { warden } from '../../proto/gen/warden.js';
-import { fromLong, longToNumber, toLong } from '../../proto/long.js';
+import { fromLong, longToNumber, toLong, numberToLong } from '../../proto/long.js';
 import type { ForwardedAnswer, ForwardedRequest } from '../request/forwarded.js';
 import type { AuthInfo, SessionId } from '../tree/types.js';
 import type { Entry, Msg, PeerState, ServerId, Snapshot } from '../zab/types.js';
@@ -73,13 +73,13 @@ export function encodePeerFrame(body: PeerBody): Uint8Array {
       return pb.PeerFrame.encode({ touch: { sessions: body.sessions.map((s) => toLong(s)) } }).finish();
     case 'request': {
       const r = body.req;
-      const who = { sessionId: toLong(r.sessionId), cxid: toLong(BigInt(r.cxid), false) };
+      const who = { sessionId: toLong(r.sessionId), cxid: numberToLong(r.cxid) };
       if (r.kind === 'sync') return pb.PeerFrame.encode({ sync: who }).finish();
       return pb.PeerFrame.encode({ write: { ...who, auth: r.auth.map((a) => ({ scheme: a.scheme, id: a.id })), clientIp: r.clientIp, ...writeOpOut(r.op) } }).finish();
     }
     case 'answer': {
       const a = body.answer;
-      const who = { sessionId: toLong(a.sessionId), cxid: toLong(BigInt(a.cxid), false) };
+      const who = { sessionId: toLong(a.sessionId), cxid: numberToLong(a.cxid) };
       if (a.kind === 'synced') return pb.PeerFrame.encode({ synced: { ...who, zxid: toLong(a.zxid) } }).finish();
       return pb.PeerFrame.encode({ failed: { ...who, err: a.err, message: a.message, multiCodes: a.multiCodes ?? [] } }).finish();
     }

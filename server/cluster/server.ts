@@ -219,6 +219,12 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
     step();
   };
 
+  /**
+   * The txns this server prepared, by their encoded bytes: the same bytes come back in the
+   * apply effect, and applying the object prep made saves decoding what was just encoded.
+   * Entries never applied (a lost leadership) go with their bytes.
+   */
+  const proposedHere = new WeakMap<Uint8Array, TxnEntry>();
   const pipeline: RequestPipeline = new RequestPipeline(
     tree,
     prepper,
@@ -234,6 +240,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
         if (fatal || writesRefused !== undefined) return;
         const payload = encodeTxnEntry(entry);
         metrics.proposed(payload.length);
+        proposedHere.set(payload, entry);
         driver.propose({ zxid: entry.header.zxid, data: payload });
       },
       forward(req) {
@@ -348,7 +355,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
   };
 
   const onApply = (e: Entry): void => {
-    const entry = decodeTxnEntry(e.data);
+    const entry = proposedHere.get(e.data) ?? decodeTxnEntry(e.data);
     pipeline.commit(entry, wall());
     metrics.committed();
     if (entry.txn.type === 'createSession' && mode.mode === 'leader') tracker.add(entry.header.sessionId, entry.txn.timeoutMs, mono());

@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { warden } from '../../proto/gen/warden.js';
-import { toLong } from '../../proto/long.js';
+import { toLong, numberToLong } from '../../proto/long.js';
 import { epochOf, type Zxid } from '../base/zxid.js';
 
 const pb = warden.v1;
@@ -48,10 +48,10 @@ export function createAdminHandlers(status: () => ServerStatus): grpc.UntypedSer
       lastZxid: toLong(s.lastZxid),
       epoch: s.epoch ?? epochOf(s.lastZxid),
       clientPort: s.clientPort,
-      znodeCount: toLong(BigInt(s.znodeCount), false),
-      sessionCount: toLong(BigInt(s.sessionCount), false),
-      watchCount: toLong(BigInt(s.watchCount), false),
-      outstandingRequests: toLong(BigInt(s.outstandingRequests), false),
+      znodeCount: numberToLong(s.znodeCount),
+      sessionCount: numberToLong(s.sessionCount),
+      watchCount: numberToLong(s.watchCount),
+      outstandingRequests: numberToLong(s.outstandingRequests),
       peers: s.peers,
       version: s.version,
     });

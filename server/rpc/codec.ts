@@ -8,7 +8,7 @@
  * UNIMPLEMENTED rather than a crash.
  */
 import { warden } from '../../proto/gen/warden.js';
-import { fromLong, longToNumber, toLong } from '../../proto/long.js';
+import { fromLong, longToNumber, toLong, numberToLong } from '../../proto/long.js';
 import { Code } from '../../proto/codes.js';
 import type { Acl, CreateMode, OpResult, Stat } from '../tree/types.js';
 import type { ClientOp, MultiOp, ReadOp, WatcherKind } from '../request/ops.js';
@@ -226,8 +226,8 @@ export function encodeStat(s: Readonly<Stat>): warden.v1.Stat.$Properties {
   return {
     czxid: toLong(s.czxid),
     mzxid: toLong(s.mzxid),
-    ctime: toLong(BigInt(s.ctime), false),
-    mtime: toLong(BigInt(s.mtime), false),
+    ctime: numberToLong(s.ctime),
+    mtime: numberToLong(s.mtime),
     version: s.version,
     cversion: s.cversion,
     aversion: s.aversion,
@@ -268,7 +268,7 @@ function toServerFrame(out: Outgoing, frameBatchBytesMax: number): warden.v1.Ser
     case 'event':
       return { event: { type: EVENT_TYPES[out.type], path: out.path, zxid: toLong(out.zxid) } };
     case 'response':
-      return { response: { xid: toLong(BigInt(out.xid), false), zxid: toLong(out.zxid), err: out.err, message: out.message, ...encodeBody(out.body) } };
+      return { response: { xid: numberToLong(out.xid), zxid: toLong(out.zxid), err: out.err, message: out.message, ...encodeBody(out.body) } };
   }
 }
 

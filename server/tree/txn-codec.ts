@@ -3,7 +3,7 @@
  * are what the log stores and, later, what the leader sends to followers.
  */
 import { warden } from '../../proto/gen/warden.js';
-import { fromLong, longToNumber, toLong } from '../../proto/long.js';
+import { fromLong, longToNumber, toLong, numberToLong } from '../../proto/long.js';
 import type { Acl, NodeKind, Txn, TxnEntry } from './types.js';
 import { KIND_FROM_PB, KIND_TO_PB } from './node-kind-pb.js';
 
@@ -31,7 +31,7 @@ function txnOut(t: Txn): warden.v1.Txn.$Properties {
           kind: KIND_TO_PB[t.kind],
           ephemeralOwner: toLong(t.ephemeralOwner),
           parentCversion: t.parentCVersion,
-          ttlMs: toLong(BigInt(t.ttlMs), false),
+          ttlMs: numberToLong(t.ttlMs),
         },
       };
     case 'delete':
@@ -83,9 +83,9 @@ export function encodeTxnEntry(e: TxnEntry): Uint8Array {
   return pb.TxnEntry.encode({
     header: {
       sessionId: toLong(e.header.sessionId),
-      cxid: toLong(BigInt(e.header.cxid), false),
+      cxid: numberToLong(e.header.cxid),
       zxid: toLong(e.header.zxid),
-      timeMs: toLong(BigInt(e.header.timeMs), false),
+      timeMs: numberToLong(e.header.timeMs),
     },
     txn: txnOut(e.txn),
   }).finish();
