@@ -110,7 +110,7 @@ export class MetricsExporter {
     gauge('outstanding_requests', 'Requests received and not yet answered', (v) => v.status().outstandingRequests);
     gauge('num_alive_connections', 'Open client connections', (v) => v.connections().length);
     gauge('global_sessions', 'Sessions known to the server', (v) => v.status().sessionCount);
-    gauge('uptime', 'Milliseconds since the server began serving', (v) => Date.now() - v.startedAtMs);
+    gauge('uptime', 'Milliseconds since the server began serving', (v) => v.uptimeMs());
     gauge('quorum_size', 'Voters needed for a quorum (1 when standalone)', (v) => v.quorum()?.size ?? 1);
     gauge('learners', 'Learners connected to this leader', (v) => v.quorum()?.learners ?? 0);
     gauge('synced_followers', 'Followers in sync with this leader', (v) => v.quorum()?.syncedFollowers ?? 0);
@@ -217,7 +217,7 @@ export class MetricsExporter {
       packets_received: this.packetsReceived,
       fsync_threshold_exceed_count: this.fsyncThresholdExceeded,
       provider_null: false,
-      uptime: Date.now() - view.startedAtMs,
+      uptime: Math.round(view.uptimeMs()),
       server_state: s.mode,
       outstanding_requests: s.outstandingRequests,
       min_latency: round(this.latency.min),
@@ -246,7 +246,7 @@ export class MetricsExporter {
       watch_count: s.watchCount,
       ephemerals_count: view.ephemeralCount(),
       approximate_data_size: view.approximateDataSize(),
-      uptime: Date.now() - view.startedAtMs,
+      uptime: Math.round(view.uptimeMs()),
       global_sessions: s.sessionCount,
       fsync_threshold_exceed_count: this.fsyncThresholdExceeded,
       last_proposal_size: this.lastProposalSize,

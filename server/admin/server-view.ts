@@ -27,8 +27,8 @@ export interface QuorumView {
 
 export interface ServerView {
   readonly config: ServerConfig;
-  /** wall-clock ms when the process began serving */
-  readonly startedAtMs: number;
+  /** ms since the process began serving, on the monotonic clock (a wall-clock step does not move it) */
+  uptimeMs(): number;
   status(): ServerStatus;
   /** true only for a server serving reads without a quorum */
   readOnly(): boolean;

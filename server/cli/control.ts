@@ -108,9 +108,10 @@ export async function status(args: string[]): Promise<number> {
 
 /** Polls until the process is gone: it is another process, so there is no event to wait on. */
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  // The monotonic clock: a wall-clock step must not end (or stretch) the wait.
+  const deadline = performance.now() + timeoutMs;
   while (isAlive(pid)) {
-    if (Date.now() >= deadline) return false;
+    if (performance.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;

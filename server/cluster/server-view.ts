@@ -16,7 +16,8 @@ import type { WatchManager } from '../watch/watch-manager.js';
 
 export interface ViewParts {
   config: ServerConfig;
-  startedAtMs: number;
+  /** monotonic ms (performance.now) when the process began serving */
+  servingSinceMono: number;
   status(): ServerStatus;
   serving(): boolean;
   readOnly?(): boolean;
@@ -52,7 +53,7 @@ export function approximateDataSize(tree: DataTree): number {
 export function describeServer(p: ViewParts): ServerView {
   return {
     config: p.config,
-    startedAtMs: p.startedAtMs,
+    uptimeMs: () => performance.now() - p.servingSinceMono,
     status: p.status,
     serving: p.serving,
     readOnly: () => p.readOnly?.() ?? false,

@@ -635,7 +635,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: Start
 
   const view = describeServer({
     config,
-    startedAtMs: Date.now(),
+    servingSinceMono: mono(),
     status,
     serving: () => serving && !fatal && !closing,
     readOnly: () => readOnlyServing,
