@@ -222,6 +222,8 @@ function ok(msg: Response, path: string | undefined): Response {
 export class Client {
   /** @internal */
   private readonly session: Session;
+  /** calls that may register a one-shot watch, by "<server watch type> <server path>" */
+  private readonly watchCallsInFlight = new Map<string, number>();
   /** This client's id, used to name protected nodes (`_c_<clientId>-...`). */
   readonly clientId: string = randomUUID();
 
@@ -438,20 +440,46 @@ export class Client {
     const path = this.session.chroot.toServer(clientPath);
     if (watch instanceof OneShotWatch) {
       const w = watch.watcher;
-      watch.bind(() => this.session.watches.remove(kind, path, w));
+      watch.bind(() => this.abandonOneShot(kind, path, clientPath, w));
       this.session.watches.add(kind, path, w);
     } else {
       this.session.watches.add(kind, path, watch);
     }
   }
 
-  /** A OneShotWatch whose call failed will never fire: end it, so awaiting it rejects. */
-  private async watching<T>(watch: Watcher | OneShotWatch | undefined, call: Promise<T>): Promise<T> {
+  /**
+   * A OneShotWatch closed before it fired (a `break`, `close()`): removed locally, and at the
+   * server too when it was the last local watcher behind that server watch, so abandoned
+   * watches neither pile up against the per-session limit nor bring events nobody wants.
+   * Not while a call that may register the same server watch is in flight (its watch would
+   * go too), and not while disconnected (the reconnect re-sets only what is registered).
+   */
+  private abandonOneShot(kind: OneShotKind, serverPath: string, clientPath: string, w: Watcher): void {
+    if (this.session.watches.drop(kind, serverPath, w) !== 'last') return;
+    const type: WatcherType = kind === 'child' ? 'children' : 'data';
+    if ((this.watchCallsInFlight.get(`${type} ${serverPath}`) ?? 0) > 0 || this.session.state !== 'connected') return;
+    // NOWATCHER (it fired meanwhile) or a lost connection: nothing is left to remove.
+    this.once({ op: 'removeWatches', path: clientPath, type }, {}, () => undefined).catch(() => undefined);
+  }
+
+  /**
+   * Tracks a call that may register a one-shot watch; a OneShotWatch whose call failed
+   * will never fire: end it, so awaiting it rejects.
+   */
+  private async watching<T>(watch: Watcher | OneShotWatch | undefined, type: 'data' | 'children', clientPath: string, call: Promise<T>): Promise<T> {
+    const key = watch === undefined ? undefined : `${type} ${this.session.chroot.toServer(clientPath)}`;
+    if (key) this.watchCallsInFlight.set(key, (this.watchCallsInFlight.get(key) ?? 0) + 1);
     try {
       return await call;
     } catch (e) {
       if (watch instanceof OneShotWatch && !watch.registered) watch.cancel();
       throw e;
+    } finally {
+      if (key) {
+        const n = this.watchCallsInFlight.get(key)! - 1;
+        if (n === 0) this.watchCallsInFlight.delete(key);
+        else this.watchCallsInFlight.set(key, n);
+      }
     }
   }
 
@@ -532,7 +560,7 @@ export class Client {
     checkCallOptions('exists', opts);
     this.checkWatch('exists', opts.watch);
     const watch = opts.watch;
-    return this.watching(watch, this.retrying({ op: 'exists', path, watch: watch !== undefined }, opts, (msg) => {
+    return this.watching(watch, 'data', path, this.retrying({ op: 'exists', path, watch: watch !== undefined }, opts, (msg) => {
       ok(msg, path);
       const s = msg.body.stat?.stat;
       if (watch) this.register(s ? 'data' : 'exist', path, watch);
@@ -555,7 +583,7 @@ export class Client {
     checkCallOptions('getData', opts);
     this.checkWatch('getData', opts.watch);
     const watch = opts.watch;
-    return this.watching(watch, this.retrying({ op: 'getData', path, watch: watch !== undefined }, opts, (msg) => {
+    return this.watching(watch, 'data', path, this.retrying({ op: 'getData', path, watch: watch !== undefined }, opts, (msg) => {
       ok(msg, path);
       if (watch) this.register('data', path, watch);
       return { data: toBuffer(msg.body.getData?.data), stat: decodeStat(msg.body.getData?.stat) };
@@ -605,7 +633,7 @@ export class Client {
       const children = msg.body.getChildren?.children ?? [];
       return opts.withStat ? { children, stat: decodeStat(msg.body.getChildren?.stat) } : children;
     };
-    return this.watching(watch, opts.sync ? this.retryingAfterSync(path, op, opts, complete) : this.retrying(op, opts, complete));
+    return this.watching(watch, 'children', path, opts.sync ? this.retryingAfterSync(path, op, opts, complete) : this.retrying(op, opts, complete));
   }
 
   /** How many nodes are below `path` (all descendants, not only children). */

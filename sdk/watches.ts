@@ -51,6 +51,19 @@ export class WatchRegistry {
     return true;
   }
 
+  /**
+   * Removes one watcher that may already be gone (fired, or the session ended): 'absent'
+   * when it was not registered, 'last' when no watcher the server tracks with it is left
+   * on the path (a data and an exist watch are one server watch), 'shared' otherwise.
+   */
+  drop(kind: OneShotKind, path: string, watcher: Watcher): 'absent' | 'last' | 'shared' {
+    const set = this.tables[kind].get(path);
+    if (!set?.has(watcher)) return 'absent';
+    this.remove(kind, path, watcher);
+    const left = kind === 'child' ? this.has('child', path) : this.has('data', path) || this.has('exist', path);
+    return left ? 'shared' : 'last';
+  }
+
   has(kind: Kind, path: string): boolean {
     return (this.tables[kind].get(path)?.size ?? 0) > 0;
   }

@@ -114,6 +114,31 @@ describe('one-shot watches', () => {
     await expect(c.removeWatches('/w5', 'data', { local: true })).rejects.toBeInstanceOf(NoWatcherError);
   });
 
+  it('a one-shot watch closed before it fires is removed at the server too, unless another local watch shares it', async () => {
+    const c = await openClient(srv.server.address);
+    await c.create('/ab');
+    // The session may hold 50 watches: 60 abandoned ones fit only if each left the server.
+    for (let i = 0; i < 60; i++) {
+      const w = new OneShotWatch();
+      await c.exists(`/ab/n${i}`, { watch: w });
+      w.close();
+    }
+    // Two local watchers behind one server watch: closing one keeps the other's events.
+    const kept = collector();
+    const dropped = new OneShotWatch();
+    await c.getData('/ab', { watch: dropped });
+    await c.getData('/ab', { watch: kept.fn });
+    dropped.close();
+    await c.setData('/ab', 'x');
+    await waitFor(() => kept.events.length === 1, { what: 'the kept watcher fires' });
+    expect(kept.events[0]!.type).toBe('NodeDataChanged');
+    // A watch that fired is not "removed" again: the next one registers and fires normally.
+    const again = new OneShotWatch();
+    await c.getData('/ab', { watch: again });
+    await c.setData('/ab', 'y');
+    expect((await again).type).toBe('NodeDataChanged');
+  });
+
   it('a OneShotWatch given to a call that failed rejects instead of waiting forever', async () => {
     const c = await openClient(srv.server.address);
     const w = new OneShotWatch();
