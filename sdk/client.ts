@@ -850,8 +850,10 @@ export class Client {
 
   /**
    * Ends the session: its ephemeral nodes are deleted at once and its watchers get a final
-   * `None`/'closed' event. Idempotent. When disconnected, only the local side closes (the
-   * server expires the session after its timeout).
+   * `None`/'closed' event. Idempotent. When disconnected, it first tries each server once
+   * (within `timeoutMs`) to end the session there; if none answers, only the local side
+   * closes and the ensemble expires the session after its timeout.
+   * @param opts.timeoutMs how long to wait for the server to confirm. @default 10000
    */
   close(opts: { timeoutMs?: number } = {}): Promise<void> {
     return this.session.close(opts.timeoutMs);

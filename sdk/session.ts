@@ -284,12 +284,17 @@ export class Session {
   async close(timeoutMs = 10_000): Promise<void> {
     if (this.phase === 'closing') return this.ended;
     if (this.phase === 'closed' || this.phase === 'expired') return;
-    const conn = this.phase === 'connected' ? this.conn : undefined;
+    const deadline = performance.now() + timeoutMs;
+    // Disconnected from a session the ensemble knows: reach a server to end it now, as
+    // ZooKeeper's client does, instead of leaving its ephemerals until the timeout.
+    const reach = this.phase === 'disconnected' && this.seenReadWrite && this.sessionId !== 0n;
+    let conn = this.phase === 'connected' ? this.conn : undefined;
     this.phase = 'closing';
     this.lifetime.abort(new ClientClosedError());
+    if (!conn && reach) conn = await this.reachToClose(deadline);
     if (conn && conn.isOpen) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
+        const timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
         this.closeWaiter = () => {
           clearTimeout(timer);
           resolve();
@@ -309,6 +314,40 @@ export class Session {
       });
     }
     this.shutdown('closed', undefined, new ClientClosedError());
+  }
+
+  /**
+   * close() while disconnected: one pass over the servers with the session's id and
+   * password, within the close's deadline. The connection is only used to send the close;
+   * nothing queued is sent and no watch is re-set. Undefined when no server took it (the
+   * session then ends at its timeout, as before).
+   */
+  private async reachToClose(deadline: number): Promise<Connection | undefined> {
+    const n = this.opts.servers.length;
+    for (let i = 0; i < n; i++) {
+      const left = Math.floor(deadline - performance.now());
+      if (left <= 0) return undefined;
+      const addr = this.opts.servers[this.serverIndex % n]!;
+      this.serverIndex = (this.serverIndex + 1) % n;
+      try {
+        const { conn } = await Connection.open(
+          addr,
+          { sessionId: this.sessionId, password: this.password, timeoutMs: this.opts.sessionTimeoutMs, lastZxidSeen: this.zxid, readOnly: false },
+          Math.min(left, Math.max(1000, Math.floor(this.timeoutMs / n))),
+          AbortSignal.timeout(left),
+          this.opts.tls,
+        );
+        this.conn = conn;
+        conn.attach({
+          message: (msg) => this.onMessage(conn, msg),
+          ended: (reason) => this.onEnded(conn, reason),
+        });
+        return conn;
+      } catch {
+        // expired meanwhile, behind, unreachable: the next server, or the timeout ends it
+      }
+    }
+    return undefined;
   }
 
   /** Final: fail everything, tell every watcher, drop the connection, emit the state. */

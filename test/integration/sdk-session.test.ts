@@ -32,6 +32,7 @@ import {
   openClient,
   removeTempDirs,
   startStandalone,
+  waitFor,
 } from '../support/index.js';
 
 afterEach(async () => {
@@ -174,6 +175,30 @@ describe('session lifetime', () => {
     expect(a.state).toBe('connected');
     await Promise.all([a.close(), a.close()]);
     expect(a.state).toBe('closed');
+  });
+
+  it('close() while disconnected reaches a server and ends the session at once, ephemerals included', async () => {
+    const { server } = await startStandalone();
+    const proxy = await FaultProxy.start(server.port);
+    // A long reconnect back-off keeps the client disconnected after the proxy is back.
+    const a = await openClient(proxy.address, { sessionTimeoutMs: 20_000, reconnectMinDelayMs: 60_000, reconnectMaxDelayMs: 60_000 });
+    const b = await openClient(server.address);
+    await a.create('/closing-offline', null, { mode: 'ephemeral' });
+    const down = nextState(a, 'disconnected');
+    proxy.block();
+    proxy.cut();
+    await down;
+    // The first reconnect attempt meets the blocked proxy; from then on the client waits.
+    await waitFor(() => proxy.accepted >= 2, { what: 'a reconnect attempt' });
+    expect(a.state).toBe('disconnected');
+    // In the same turn, so no reconnect can slip in between: the server is reachable again.
+    proxy.unblock();
+    const closing = a.close({ timeoutMs: 5000 });
+    expect(a.state).toBe('closing');
+    await closing;
+    expect(a.state).toBe('closed');
+    // Gone now, not 20 s from now.
+    expect(await b.exists('/closing-offline')).toBeNull();
   });
 
   it('expiry deletes ephemerals, fires watches, and fails the client with SESSIONEXPIRED', async () => {
