@@ -2,9 +2,9 @@
  * Path helpers for the recipes, and `ensurePath`: create a node's missing ancestors (as
  * ZooKeeper's `creatingParentsIfNeeded`), tolerating a concurrent creator.
  */
-import { isRetryable, NodeExistsError, WardenError, type Client, type CreateMode } from '../sdk/index.js';
+import { isRetryable, NodeExistsError, NoNodeError, WardenError, type Client, type CreateMode } from '../sdk/index.js';
 
-/** Tries of one create of an ancestor that meets connection losses. */
+/** Tries of one create of an ancestor that meets connection losses, and walks from the top after a reaped ancestor. */
 const ENSURE_TRIES = 5;
 
 export function join(parent: string, name: string): string {
@@ -23,10 +23,23 @@ export function nameOf(path: string): string {
 /**
  * Creates `path` and every missing ancestor, with `mode` for `path` itself and persistent
  * (or container, with `containers`) nodes above it. A node that already exists is fine.
+ * With containers, the server may reap an ancestor this walk found or made (its last child
+ * went meanwhile); a create then meets NONODE and the walk starts again from the top.
  */
 export async function ensurePath(client: Client, path: string, opts: { mode?: CreateMode; containers?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   if (path === '/') return;
   if (await client.exists(path, { signal: opts.signal })) return;
+  for (let walk = 1; ; walk++) {
+    try {
+      await createChain(client, path, opts);
+      return;
+    } catch (e) {
+      if (!(e instanceof NoNodeError) || walk >= ENSURE_TRIES) throw e;
+    }
+  }
+}
+
+async function createChain(client: Client, path: string, opts: { mode?: CreateMode; containers?: boolean; signal?: AbortSignal }): Promise<void> {
   const parts = path.split('/').filter(Boolean);
   let at = '';
   for (let i = 0; i < parts.length; i++) {
