@@ -194,7 +194,7 @@ describe.each(TARGETS)('%s', (name) => {
       expect(parseNodeName(kids[0]!).protectedId).toBeDefined();
       expect((await observer.exists(lock.path))!.ephemeralOwner).toBe(a.sessionId);
       await lock.release();
-      expect(await observer.getChildren(path)).toEqual([]);
+      expect(await observer.getChildren(path, { sync: true })).toEqual([]);
     });
   });
 });
