@@ -91,16 +91,32 @@ describe.each(TARGETS)('%s', (name) => {
       const tokens: bigint[] = [];
       const enough = deferred<void>();
       const selectors: LeaderSelector[] = [];
+      // What happened, for the failure message: each leadership with its node, the queue
+      // it saw before returning, and any loss of it.
+      const t0 = performance.now();
+      const trace: string[] = [];
+      const note = (s: string): void => void trace.push(`${(performance.now() - t0).toFixed(1)} ms ${s}`);
       const make = (c: Client, id: string): LeaderSelector => {
         const s = new LeaderSelector(c, path, { id });
         selectors.push(s);
         void s.run(async (leadership) => {
+          note(`${id} leads with ${leadership.path.slice(-10)} (token ${leadership.token})`);
+          leadership.signal.addEventListener('abort', () => note(`${id} ${leadership.path.slice(-10)} ended: ${(leadership.signal.reason as Error).message}`));
           runs.push(id);
           tokens.push(leadership.token);
           if (runs.length === 4) enough.resolve();
           // return only once the other candidate is queued, so "requeued at the back"
           // is what decides the next leader (not which create happened to land first)
-          if (runs.length < 4) await waitFor(async () => (await participants(c, path)).length >= 2, { timeoutMs: 10_000 });
+          if (runs.length < 4) {
+            await waitFor(
+              async () => {
+                const queue = await participants(c, path);
+                note(`${id} sees ${queue.map((p) => `${p.id}:${p.path.slice(-10)}`).join(' ')}`);
+                return queue.length >= 2;
+              },
+              { timeoutMs: 10_000 },
+            );
+          }
         });
         return s;
       };
@@ -109,7 +125,7 @@ describe.each(TARGETS)('%s', (name) => {
       await enough.promise;
       await Promise.all(selectors.map((x) => x.close()));
       // requeued at the back each time: the two take turns
-      for (let i = 1; i < 4; i++) expect(runs[i]).not.toBe(runs[i - 1]);
+      for (let i = 1; i < 4; i++) expect(runs[i], `leaders ${runs.join(',')}\n${trace.join('\n')}`).not.toBe(runs[i - 1]);
       // each leadership has a larger token than the one before
       for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
     });
