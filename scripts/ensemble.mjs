@@ -9,11 +9,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs, wholeNumber } from './script-args.mjs';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { dir: { type: 'string', default: 'ensemble-data' }, 'base-port': { type: 'string', default: '2181' } } });
+const values = scriptArgs(
+  'ensemble',
+  `  --dir DIR          configs and data of the three servers (default ensemble-data)
+  --base-port N      client port of server 1; servers 2 and 3 take the next two (default 2181)
+Starts a local 3-server ensemble in the foreground; Ctrl-C stops all three.`,
+  { dir: { type: 'string', default: 'ensemble-data' }, 'base-port': { type: 'string', default: '2181' } },
+);
+wholeNumber('ensemble', values, 'base-port');
 const dir = resolve(values.dir);
 const base = Number(values['base-port']);
 const ids = [1, 2, 3];

@@ -13,13 +13,19 @@ import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs, wholeNumber } from './script-args.mjs';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { kills: { type: 'string', default: '10' }, 'tick-time': { type: 'string', default: '2000' } } });
-const kills = Number(values.kills);
-const tickTime = Number(values['tick-time']);
+const values = scriptArgs(
+  'failover',
+  `  --kills N          leader kills to measure (default 10)
+  --tick-time MS     tickTime of the three servers (default 2000)
+Prints each kill's time from kill -9 of the leader to the first successful write, then p50 and max.`,
+  { kills: { type: 'string', default: '10' }, 'tick-time': { type: 'string', default: '2000' } },
+);
+const kills = wholeNumber('failover', values, 'kills');
+const tickTime = wholeNumber('failover', values, 'tick-time');
 const { connect } = await import(join(repo, 'dist/sdk/index.js'));
 const { fetchStatus } = await import(join(repo, 'dist/server/cli/status-client.js'));
 

@@ -5,28 +5,28 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs, wholeNumber } from './script-args.mjs';
 
-const { values } = parseArgs({
-  options: {
+const values = scriptArgs(
+  'test:faults',
+  `  --runs N              fault runs (default 10)
+  --seed S              seed of the first run; run i uses S+i (default 1)
+  --duration-ms MS      workload time per run (default 15000)
+  --topologies LIST     comma list of standalone, 3 and 5 (default standalone,3,5)
+Prints the figures table (histories checked, writes lost, lock overlaps, faults applied,
+the storage-fault matrix); a failing run prints its seed and keeps its histories and data.`,
+  {
     runs: { type: 'string', default: '10' },
     seed: { type: 'string', default: '1' },
     'duration-ms': { type: 'string', default: '15000' },
     topologies: { type: 'string', default: 'standalone,3,5' },
   },
-  strict: true,
-});
+);
 if (!/^(standalone|3|5)(,(standalone|3|5))*$/.test(values.topologies)) {
   process.stderr.write(`test:faults: --topologies is a comma list of standalone, 3 and 5, got "${values.topologies}"\n`);
   process.exit(2);
 }
-for (const [k, v] of Object.entries(values)) {
-  if (k === 'topologies') continue;
-  if (!/^\d+$/.test(v) || Number(v) < 1) {
-    process.stderr.write(`test:faults: --${k} must be a whole number >= 1, got "${v}"\n`);
-    process.exit(2);
-  }
-}
+for (const k of ['runs', 'seed', 'duration-ms']) wholeNumber('test:faults', values, k);
 const table = join(mkdtempSync(join(tmpdir(), 'warden-figures-')), 'figures.txt');
 const command = `npm run test:faults -- --runs ${values.runs} --seed ${values.seed} --duration-ms ${values['duration-ms']} --topologies ${values.topologies}`;
 const r = spawnSync('npx', ['vitest', 'run', 'test/faults/batch.test.ts'], {
