@@ -43,11 +43,18 @@ export class Barrier {
     }
   }
 
-  /** Resolves once the barrier is open (at once if it is). */
+  /**
+   * Resolves once the barrier is open (at once if it is). It sees every `set()` that
+   * completed before it was called, through any server: the first look follows a `sync`
+   * (a follower may not have applied the set yet), later ones follow this server's events.
+   */
   async wait(opts?: WaitOptions): Promise<void> {
     const { signal, timeoutMs } = waitOptions('Barrier.wait()', opts);
     const wait = waitSignal(`barrier ${this.path}`, signal, timeoutMs);
     try {
+      const synced = this.client.sync(this.path, { signal: wait.signal });
+      synced.catch(() => {}); // a late failure after the wait ended is nobody's concern
+      await raceSignal(synced, wait.signal);
       for (;;) {
         const watch = new OneShotWatch();
         const stat = await this.client.exists(this.path, { watch, signal: wait.signal });
