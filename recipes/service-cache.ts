@@ -109,7 +109,8 @@ export class ServiceCache<P = unknown> extends WatchFedMirror<ServiceChange<P>> 
   private async reloadAll(): Promise<void> {
     let ids: string[];
     try {
-      ids = await this.client.getChildren(this.path);
+      // after a sync: a cache started after a registration completed starts with it
+      ids = await this.client.getChildren(this.path, { sync: true });
     } catch (e) {
       if (!(e instanceof NoNodeError)) throw e;
       ids = [];

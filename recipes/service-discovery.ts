@@ -56,23 +56,27 @@ export class ServiceDiscovery {
     this.basePath = checkPath('ServiceDiscovery', 'basePath', stringOption('ServiceDiscovery', o, 'basePath', DEFAULT_BASE_PATH));
   }
 
-  /** The names of the registered services. */
+  /** The names of the registered services (after a sync: every completed registration shows). */
   async services(): Promise<string[]> {
     try {
-      return await (await this.holder.get()).getChildren(this.basePath);
+      return await (await this.holder.get()).getChildren(this.basePath, { sync: true });
     } catch (e) {
       if (e instanceof NoNodeError) return [];
       throw e;
     }
   }
 
-  /** The instances of `service` now (one read; use cache() to follow changes). */
+  /**
+   * The instances of `service` now (use cache() to follow changes). The listing follows a
+   * sync, so every registration and unregistration that completed before the call shows,
+   * whichever server it went through.
+   */
   async list<P = unknown>(service: string): Promise<ServiceInstance<P>[]> {
     const parent = join(this.basePath, checkName('ServiceDiscovery.list()', 'service', service));
     const client = await this.holder.get();
     let ids: string[];
     try {
-      ids = await client.getChildren(parent);
+      ids = await client.getChildren(parent, { sync: true });
     } catch (e) {
       if (e instanceof NoNodeError) return [];
       throw e;
